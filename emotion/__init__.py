@@ -1,0 +1,1 @@
+"""Emotion classification of English tweets with Lightning, Hydra and Hugging Face."""

@@ -1,0 +1,7 @@
+"""Loading the emotion splits and serving them as padded batches."""
+
+from emotion.data.datamodule import EmotionDataModule
+from emotion.data.errors import DataError
+from emotion.data.splits import load_splits
+
+__all__ = ["DataError", "EmotionDataModule", "load_splits"]

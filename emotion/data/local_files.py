@@ -1,0 +1,132 @@
+"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from emotion.data.errors import DataError
+from emotion.labels import EMOTIONS, LABEL2ID
+
+SUFFIXES: tuple[str, ...] = (".txt", ".csv", ".jsonl", ".parquet")
+SPLIT_STEMS: dict[str, tuple[str, ...]] = {
+    "train": ("train",),
+    "validation": ("validation", "val", "valid", "dev"),
+    "test": ("test",),
+}
+# The AttExplainer copy of the data starts with this header; any other first line is data.
+TXT_HEADERS: frozenset[tuple[str, str]] = frozenset({("text", "label"), ("text", "label_name")})
+
+Row = tuple[str, object, object]  # (where, text, label), `where` reads like "train.txt:12"
+
+
+def find_split_file(directory: Path, split: str) -> Path:
+    """The one file holding `split`; zero or several candidates are an error, never a guess."""
+    found = [
+        directory / f"{stem}{suffix}"
+        for stem in SPLIT_STEMS[split]
+        for suffix in SUFFIXES
+        if (directory / f"{stem}{suffix}").is_file()
+    ]
+    if not found:
+        names = ", ".join(f"{s}{{{','.join(SUFFIXES)}}}" for s in SPLIT_STEMS[split])
+        raise DataError(f"{directory}: no {split} split file (looked for {names})")
+    if len(found) > 1:
+        raise DataError(f"{directory}: several files for the {split} split: {', '.join(p.name for p in found)}")
+    return found[0]
+
+
+def read_split_file(path: Path) -> tuple[list[str], list[int]]:
+    """Texts and label ids of one split file, in file order."""
+    readers = {".txt": _txt_rows, ".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
+    reader = readers.get(path.suffix)
+    if reader is None:
+        raise DataError(f"{path}: unsupported file type {path.suffix!r} (expected one of {', '.join(SUFFIXES)})")
+    try:
+        return _validated(path, reader(path))
+    except OSError as err:
+        raise DataError(f"{path}: cannot read file: {err.strerror or err}") from err
+    except UnicodeDecodeError as err:
+        raise DataError(f"{path}: not valid UTF-8 at byte {err.start}") from err
+
+
+def _validated(path: Path, rows: Iterable[Row]) -> tuple[list[str], list[int]]:
+    texts: list[str] = []
+    labels: list[int] = []
+    for where, text, label in rows:
+        if not isinstance(text, str) or not text.strip():
+            raise DataError(f"{where}: empty text")
+        texts.append(text)
+        labels.append(_label_id(where, label))
+    if not texts:
+        raise DataError(f"{path}: no examples")
+    return texts, labels
+
+
+def _label_id(where: str, label: object) -> int:
+    if isinstance(label, str) and label.strip() in LABEL2ID:
+        return LABEL2ID[label.strip()]
+    if isinstance(label, str) and label.strip().isdigit():
+        label = int(label.strip())
+    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(EMOTIONS):
+        return label
+    raise DataError(f"{where}: unknown label {label!r} (expected one of {', '.join(EMOTIONS)} or 0-{len(EMOTIONS) - 1})")
+
+
+def _txt_rows(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            line = line.rstrip("\r\n")
+            where = f"{path}:{number}"
+            if ";" not in line:
+                raise DataError(f"{where}: expected 'text;label', found no ';' in {line[:60]!r}")
+            text, label = line.rsplit(";", 1)
+            if number == 1 and (text.strip(), label.strip()) in TXT_HEADERS:
+                continue
+            yield where, text, label
+
+
+def _csv_rows(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        reader = csv.DictReader(handle)
+        _require_fields(path, reader.fieldnames or [])
+        for record in reader:
+            yield f"{path}:{reader.line_num}", record["text"], record["label"]
+
+
+def _jsonl_rows(path: Path) -> Iterator[Row]:
+    with path.open(encoding="utf-8") as handle:
+        for number, line in enumerate(handle, start=1):
+            where = f"{path}:{number}"
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError as err:
+                raise DataError(f"{where}: invalid JSON ({err.msg})") from err
+            if not isinstance(record, dict):
+                raise DataError(f"{where}: expected a JSON object with 'text' and 'label'")
+            missing = [field for field in ("text", "label") if field not in record]
+            if missing:
+                raise DataError(f"{where}: missing field {missing[0]!r}")
+            yield where, record["text"], record["label"]
+
+
+def _parquet_rows(path: Path) -> Iterator[Row]:
+    import pyarrow
+    import pyarrow.parquet as pq
+
+    try:
+        table = pq.read_table(path)
+    except pyarrow.ArrowException as err:
+        raise DataError(f"{path}: not a readable parquet file ({err})") from err
+    _require_fields(path, table.column_names)
+    columns = table.select(["text", "label"]).to_pydict()
+    for number, (text, label) in enumerate(zip(columns["text"], columns["label"], strict=True), start=1):
+        yield f"{path}: row {number}", text, label
+
+
+def _require_fields(path: Path, fields: list[str]) -> None:
+    for field in ("text", "label"):
+        if field not in fields:
+            raise DataError(f"{path}: missing column {field!r} (found {', '.join(fields) or 'none'})")

@@ -1,0 +1,48 @@
+"""The three emotion splits as a `DatasetDict`, from the Hugging Face Hub or a local directory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
+
+from emotion.data.errors import DataError
+from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_file
+from emotion.labels import EMOTIONS
+
+SPLITS: tuple[str, ...] = tuple(SPLIT_STEMS)
+FEATURES = Features({"text": Value("string"), "label": ClassLabel(names=list(EMOTIONS))})
+
+
+def load_splits(source: str) -> DatasetDict:
+    """A local directory if `source` is one, else a Hub data set id such as `dair-ai/emotion`."""
+    path = Path(source).expanduser()
+    if path.is_dir():
+        return _load_local(path)
+    if path.exists() or source.startswith((".", "/", "~")):
+        raise DataError(f"{source}: not a data directory")
+    return _load_hub(source)
+
+
+def _load_local(directory: Path) -> DatasetDict:
+    splits = {}
+    for split in SPLITS:
+        texts, labels = read_split_file(find_split_file(directory, split))
+        splits[split] = Dataset.from_dict({"text": texts, "label": labels}, features=FEATURES)
+    return DatasetDict(splits)
+
+
+def _load_hub(name: str) -> DatasetDict:
+    from datasets import load_dataset
+
+    try:
+        loaded = load_dataset(name)
+    except Exception as err:  # offline, unknown id, ...: say which source failed and why, on one line
+        raise DataError(f"{name}: not a local directory, and loading it from the Hugging Face Hub failed: {err}") from err
+    missing = [split for split in SPLITS if split not in loaded]
+    if missing:
+        raise DataError(f"{name}: Hub data set has no {missing[0]!r} split (has {', '.join(loaded)})")
+    names = getattr(loaded["train"].features.get("label"), "names", None)
+    if names != list(EMOTIONS):
+        raise DataError(f"{name}: field 'label' has classes {names}, expected {list(EMOTIONS)}")
+    return DatasetDict({split: loaded[split].select_columns(["text", "label"]) for split in SPLITS})

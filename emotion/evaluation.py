@@ -1,0 +1,47 @@
+"""Exact validation and test metrics of a checkpoint, on one device.
+
+Under DDP, Lightning's DistributedSampler repeats samples to even out ranks, so metrics from a multi-device
+test are slightly off. Training may use many devices; reported numbers always come from here.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import hydra
+import lightning as L
+import torch
+from omegaconf import DictConfig
+
+from emotion.data import EmotionDataModule
+
+
+def single_device_trainer(cfg: DictConfig, **kwargs: Any) -> L.Trainer:
+    """The run's trainer config (accelerator, precision, fast_dev_run...) pinned to one device."""
+    return hydra.utils.instantiate(
+        cfg.trainer, devices=1, num_nodes=1, strategy="auto", enable_checkpointing=False, **kwargs
+    )
+
+
+def release_distributed() -> None:
+    """Ends the process group after fit, so a single-device evaluation never waits on other ranks."""
+    if torch.distributed.is_available() and torch.distributed.is_initialized():
+        torch.distributed.destroy_process_group()
+
+
+def evaluate(
+    trainer: L.Trainer, model: L.LightningModule, datamodule: EmotionDataModule, ckpt_path: str | None
+) -> dict[str, float]:
+    """Val and test metrics of `ckpt_path` (or of `model` as it is, when None); loads those weights into `model`."""
+    metrics: dict[str, float] = {}
+    for run in (trainer.validate, trainer.test):
+        for results in run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False):
+            metrics.update({name: float(value) for name, value in results.items()})
+    return metrics
+
+
+def write_metrics(metrics: dict[str, Any], path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

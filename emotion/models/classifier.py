@@ -1,0 +1,71 @@
+"""A Hugging Face sequence classifier trained the way the book trains it, inside Lightning."""
+
+from __future__ import annotations
+
+import lightning as L
+import torch
+from torch import nn
+from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
+
+from emotion.labels import EMOTIONS, ID2LABEL, LABEL2ID
+from emotion.models.metrics import classification_metrics
+
+STAGES: tuple[str, ...] = ("val", "test")
+
+
+class EmotionClassifier(L.LightningModule):
+    """`AutoModelForSequenceClassification` on `pretrained` (a Hub id or a local folder), with AdamW and a
+    linear warm-up/decay schedule like `transformers.Trainer`, so the book's numbers are comparable."""
+
+    def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0) -> None:
+        super().__init__()
+        self.save_hyperparameters()
+        self.model = AutoModelForSequenceClassification.from_pretrained(
+            pretrained, num_labels=len(EMOTIONS), id2label=ID2LABEL, label2id=LABEL2ID
+        )
+        self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
+        self.metrics = nn.ModuleDict({stage: classification_metrics(stage) for stage in STAGES})
+
+    def forward(self, **batch: torch.Tensor) -> torch.Tensor:
+        return self.model(**batch).logits
+
+    def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
+        loss = self.model(**batch).loss
+        self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, batch_size=len(batch["labels"]))
+        return loss
+
+    def validation_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> dict[str, torch.Tensor]:
+        return self._eval_step(batch, "val")
+
+    def test_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> dict[str, torch.Tensor]:
+        return self._eval_step(batch, "test")
+
+    def _eval_step(self, batch: dict[str, torch.Tensor], stage: str) -> dict[str, torch.Tensor]:
+        output = self.model(**batch)
+        preds = output.logits.argmax(dim=-1)
+        self.metrics[stage].update(preds, batch["labels"])
+        self.log(f"{stage}/loss", output.loss, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=len(preds))
+        return {"loss": output.loss, "preds": preds, "labels": batch["labels"]}
+
+    def on_validation_epoch_end(self) -> None:
+        self._log_metrics("val")
+
+    def on_test_epoch_end(self) -> None:
+        self._log_metrics("test")
+
+    def _log_metrics(self, stage: str) -> None:
+        # torchmetrics has already gathered every rank's counts; sync_dist only keeps Lightning's checks quiet.
+        self.log_dict(self.metrics[stage].compute(), prog_bar=False, sync_dist=True)
+        self.metrics[stage].reset()
+
+    def configure_optimizers(self) -> dict:
+        # No decay on biases and LayerNorm weights, as in transformers.Trainer.
+        decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim >= 2]
+        no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]
+        optimizer = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": self.hparams.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
+            lr=self.hparams.lr,
+        )
+        total_steps = int(self.trainer.estimated_stepping_batches)
+        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total_steps), total_steps)
+        return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -1,0 +1,23 @@
+"""The scores every evaluation reports: accuracy and weighted F1 (the book's), macro and per-class F1."""
+
+from __future__ import annotations
+
+from torchmetrics import MetricCollection
+from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
+from torchmetrics.wrappers import ClasswiseWrapper
+
+from emotion.labels import EMOTIONS
+
+
+def classification_metrics(stage: str) -> MetricCollection:
+    """Keys look like `val/acc`, `val/f1_weighted`, `val/f1_love`; love and surprise are rare, so macro matters."""
+    classes = len(EMOTIONS)
+    return MetricCollection(
+        {
+            "acc": MulticlassAccuracy(classes, average="micro"),
+            "f1_weighted": MulticlassF1Score(classes, average="weighted"),
+            "f1_macro": MulticlassF1Score(classes, average="macro"),
+            "f1": ClasswiseWrapper(MulticlassF1Score(classes, average=None), labels=list(EMOTIONS), prefix="f1_"),
+        },
+        prefix=f"{stage}/",
+    )

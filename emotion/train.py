@@ -1,0 +1,60 @@
+"""Fine-tune a sequence classifier on the emotion data: `python -m emotion.train [overrides]`.
+
+Fits on however many devices the trainer config asks for, then (rank 0 only) evaluates the best checkpoint on
+one device, writes `metrics.json` and exports a Hugging Face model folder into the run dir.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+import lightning as L
+from omegaconf import DictConfig, OmegaConf
+
+from emotion.data import DataError
+from emotion.evaluation import evaluate, release_distributed, single_device_trainer, write_metrics
+from emotion.models.hf_folder import save_hf_folder
+from emotion.utils import resolvers  # noqa: F401  (registers ${package_dir:...})
+from emotion.utils.instantiate import instantiate_all
+
+HF_FOLDER = "hf_model"
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Runs one training job; returns the evaluation metrics (empty on ranks other than 0)."""
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = hydra.utils.instantiate(cfg.model)
+    loggers = instantiate_all(cfg.get("logger"))
+    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=instantiate_all(cfg.get("callbacks")), logger=loggers)
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    release_distributed()
+    if not trainer.is_global_zero or not cfg.get("test"):
+        return {}
+
+    output_dir = Path(cfg.paths.output_dir)
+    metrics = evaluate(single_device_trainer(cfg, logger=loggers), model, datamodule, best or None)
+    metrics["best_model_path"] = best
+    write_metrics(metrics, output_dir / "metrics.json")
+    if cfg.get("export_hf"):
+        save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)
+    return metrics
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="train.yaml")
+def main(cfg: DictConfig) -> float | None:
+    try:
+        metrics = train(cfg)
+    except DataError as err:
+        raise SystemExit(f"error: {err}") from None
+    return metrics.get(cfg.get("optimized_metric"))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,68 @@
+"""Shared fixtures: the real data, a tiny random DistilBERT built from it, composed Hydra configs."""
+
+from __future__ import annotations
+
+import os
+
+# Tests never touch the network: set before datasets/transformers/wandb read their settings.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+os.environ.setdefault("WANDB_MODE", "offline")
+os.environ.setdefault("WANDB_SILENT", "true")
+os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+from collections.abc import Callable  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+from hydra import compose, initialize_config_dir  # noqa: E402
+from hydra.core.global_hydra import GlobalHydra  # noqa: E402
+from hydra.core.hydra_config import HydraConfig  # noqa: E402
+from omegaconf import DictConfig, open_dict  # noqa: E402
+
+from emotion.utils import resolvers  # noqa: E402,F401
+
+ROOT = Path(__file__).resolve().parents[1]
+CONF_DIR = ROOT / "conf"
+DATA_DIR = Path(os.environ.get("EMOTION_DATA_DIR", ROOT.parent / "shared" / "data" / "emotion")).resolve()
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    assert (DATA_DIR / "train.txt").is_file(), f"the real data set is expected at {DATA_DIR} (or $EMOTION_DATA_DIR)"
+    return DATA_DIR
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    from emotion.data import load_splits
+    from emotion.models.tiny import build_tiny_checkpoint
+
+    texts = load_splits(str(data_dir))["train"]["text"]
+    return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-distilbert"), texts)
+
+
+def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> DictConfig:
+    """The config the CLI would build, with Hydra's runtime set so `${hydra:...}` resolves."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+        cfg.hydra.runtime.cwd = str(ROOT)
+        cfg.hydra.job.num = 0
+    HydraConfig().set_config(cfg)
+    return cfg
+
+
+@pytest.fixture
+def make_config(tmp_path: Path, tiny_model: Path, data_dir: Path) -> Callable[..., DictConfig]:
+    """Compose `train`/`eval` for the tiny model on the real data, writing into tmp_path."""
+
+    def make(*overrides: str, config_name: str = "train") -> DictConfig:
+        base = ["debug=default", f"data.source={data_dir}"]
+        if config_name == "train":
+            base.append(f"model.pretrained={tiny_model}")
+        return compose_config(config_name, [*base, *overrides], tmp_path / "run")
+
+    return make

@@ -1,0 +1,83 @@
+"""The whole pipeline on the tiny model: train, evaluate, export, and load the export in a pipeline."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from transformers import pipeline
+
+from emotion.eval import evaluate_checkpoint
+from emotion.labels import EMOTIONS
+from emotion.train import HF_FOLDER, train
+from tests.conftest import ROOT
+
+
+def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
+    cfg = make_config("debug=fdr")
+    metrics = train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    assert json.loads((run_dir / "metrics.json").read_text())["val/acc"] == metrics["val/acc"]
+    classify = pipeline("text-classification", model=str(run_dir / HF_FOLDER), top_k=None)
+    scores = classify(["i feel so happy today", "this is terrifying"])
+    for per_text in scores:
+        assert {item["label"] for item in per_text} == set(EMOTIONS)
+        assert sum(item["score"] for item in per_text) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_one_epoch_learns_and_eval_reproduces_its_metrics(make_config) -> None:
+    cfg = make_config(
+        "data.max_samples={train: 2000, validation: 500, test: 500}", "model.lr=3e-3", "data.batch_size=32"
+    )
+    metrics = train(cfg)
+    run_dir = Path(cfg.paths.output_dir)
+    best = Path(metrics["best_model_path"])
+    assert best.is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
+
+    for stage in ("val", "test"):
+        assert 0.0 <= metrics[f"{stage}/acc"] <= 1.0
+        assert {f"{stage}/f1_weighted", f"{stage}/f1_macro", *(f"{stage}/f1_{e}" for e in EMOTIONS)} <= set(metrics)
+    history = pd.read_csv(next(run_dir.glob("csv/version_*/metrics.csv")))
+    steps = history["train/loss_step"].dropna()
+    assert steps.tail(20).mean() < steps.head(5).mean() - 0.05, "training loss did not go down"
+    # A random 43k-parameter model learns the class prior in one short epoch, not yet the words:
+    # its validation loss must beat a uniform guess, ln 6 = 1.792.
+    assert metrics["val/loss"] < 1.74
+
+    eval_cfg = make_config(
+        f"ckpt_path={best}", "data.max_samples={train: 2000, validation: 500, test: 500}", config_name="eval"
+    )
+    reproduced = evaluate_checkpoint(eval_cfg)
+    for name in ("val/acc", "val/f1_weighted", "test/acc", "test/f1_macro"):
+        assert reproduced[name] == pytest.approx(metrics[name], abs=1e-6)
+
+
+def run_cli(module: str, *overrides: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", module, *overrides], cwd=ROOT, capture_output=True, text=True, timeout=300
+    )
+
+
+def test_cli_train_then_eval(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    common = ["debug=fdr", f"data.source={data_dir}"]
+    trained = run_cli("emotion.train", *common, f"model.pretrained={tiny_model}", f"hydra.run.dir={tmp_path / 'train'}")
+    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert (tmp_path / "train" / "metrics.json").is_file()
+    assert (tmp_path / "train" / HF_FOLDER / "config.json").is_file()
+
+
+def test_cli_bad_data_is_one_clear_line(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    for name in ("train.txt", "val.txt", "test.txt"):
+        (tmp_path / name).write_text((data_dir / name).read_text())
+    with (tmp_path / "val.txt").open("a") as handle:
+        handle.write("i feel ecstatic;ecstasy\n")
+    result = run_cli("emotion.train", "debug=fdr", f"data.source={tmp_path}", f"model.pretrained={tiny_model}",
+                     f"hydra.run.dir={tmp_path / 'run'}")
+    assert result.returncode != 0
+    last = result.stderr.strip().splitlines()[-1]
+    assert last == f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' " \
+                   "(expected one of sadness, joy, love, anger, fear, surprise or 0-5)"
