@@ -5,20 +5,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import hydra
-from omegaconf import DictConfig, open_dict
+from omegaconf import DictConfig
 
+from emotion.checkpoints import load_classifier_and_data
 from emotion.data import DataError
 from emotion.evaluation import evaluate, single_device_trainer, write_metrics
-from emotion.models import EmotionClassifier
 from emotion.utils.instantiate import instantiate_all
 
 
 def evaluate_checkpoint(cfg: DictConfig) -> dict[str, float]:
-    model = EmotionClassifier.load_from_checkpoint(cfg.ckpt_path, map_location="cpu")
-    with open_dict(cfg):
-        cfg.data.tokenizer = model.hparams.pretrained  # the checkpoint's own tokenizer
-    datamodule = hydra.utils.instantiate(cfg.data)
-    trainer = single_device_trainer(cfg, logger=instantiate_all(cfg.get("logger")))
+    model, datamodule = load_classifier_and_data(cfg)
+    trainer = single_device_trainer(
+        cfg, logger=instantiate_all(cfg.get("logger")), callbacks=instantiate_all(cfg.get("callbacks"))
+    )
     metrics = evaluate(trainer, model, datamodule, ckpt_path=None)
     metrics["ckpt_path"] = cfg.ckpt_path
     write_metrics(metrics, Path(cfg.paths.output_dir) / "metrics.json")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import hydra
 import lightning as L
+from lightning.pytorch.callbacks import Checkpoint
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.data import DataError
@@ -28,7 +29,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model)
     loggers = instantiate_all(cfg.get("logger"))
-    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=instantiate_all(cfg.get("callbacks")), logger=loggers)
+    callbacks = instantiate_all(cfg.get("callbacks"))
+    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers)
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
@@ -39,7 +41,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
         return {}
 
     output_dir = Path(cfg.paths.output_dir)
-    metrics = evaluate(single_device_trainer(cfg, logger=loggers), model, datamodule, best or None)
+    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
+    evaluator = single_device_trainer(cfg, logger=loggers, callbacks=analysis_callbacks)
+    metrics = evaluate(evaluator, model, datamodule, best or None)
     metrics["best_model_path"] = best
     write_metrics(metrics, output_dir / "metrics.json")
     if cfg.get("export_hf"):

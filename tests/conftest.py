@@ -51,18 +51,50 @@ def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> 
         cfg.hydra.runtime.output_dir = str(output_dir)
         cfg.hydra.runtime.cwd = str(ROOT)
         cfg.hydra.job.num = 0
+        cfg.paths.output_dir = str(output_dir)  # fixed now: a later compose replaces the global HydraConfig
     HydraConfig().set_config(cfg)
     return cfg
 
 
+def tiny_overrides(config_name: str, tiny_model: Path, data_dir: Path) -> list[str]:
+    """The tiny model on the real data; train-style configs also get the debug settings."""
+    overrides = [f"data.source={data_dir}"]
+    if config_name == "train":
+        overrides.append("debug=default")
+    if config_name in ("train", "features", "explore"):
+        overrides.append(f"model.pretrained={tiny_model}")
+    return overrides
+
+
 @pytest.fixture
 def make_config(tmp_path: Path, tiny_model: Path, data_dir: Path) -> Callable[..., DictConfig]:
-    """Compose `train`/`eval` for the tiny model on the real data, writing into tmp_path."""
+    """Compose an entry config for the tiny model on the real data, writing into tmp_path/run."""
 
     def make(*overrides: str, config_name: str = "train") -> DictConfig:
-        base = ["debug=default", f"data.source={data_dir}"]
-        if config_name == "train":
-            base.append(f"model.pretrained={tiny_model}")
+        base = tiny_overrides(config_name, tiny_model, data_dir)
         return compose_config(config_name, [*base, *overrides], tmp_path / "run")
 
     return make
+
+
+# One real epoch on a seeded slice, shared by the tests that need a trained checkpoint.
+ONE_EPOCH = ["data.max_samples={train: 2000, validation: 500, test: 500}", "model.lr=3e-3", "data.batch_size=32"]
+
+
+@pytest.fixture(scope="session")
+def trained_run(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path, data_dir: Path) -> tuple[DictConfig, dict]:
+    from emotion.train import train
+
+    run_dir = tmp_path_factory.mktemp("one-epoch")
+    cfg = compose_config("train", [*tiny_overrides("train", tiny_model, data_dir), *ONE_EPOCH], run_dir)
+    return cfg, train(cfg)
+
+
+def assert_png(path: Path) -> None:
+    """A real, decodable PNG image of some size."""
+    from matplotlib.image import imread
+
+    assert path.is_file(), f"{path} was not written"
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    height, width = imread(path).shape[:2]
+    assert height > 100 and width > 100

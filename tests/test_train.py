@@ -14,7 +14,7 @@ from transformers import pipeline
 from emotion.eval import evaluate_checkpoint
 from emotion.labels import EMOTIONS
 from emotion.train import HF_FOLDER, train
-from tests.conftest import ROOT
+from tests.conftest import ONE_EPOCH, ROOT, assert_png
 
 
 def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
@@ -29,11 +29,8 @@ def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
         assert sum(item["score"] for item in per_text) == pytest.approx(1.0, abs=1e-4)
 
 
-def test_one_epoch_learns_and_eval_reproduces_its_metrics(make_config) -> None:
-    cfg = make_config(
-        "data.max_samples={train: 2000, validation: 500, test: 500}", "model.lr=3e-3", "data.batch_size=32"
-    )
-    metrics = train(cfg)
+def test_one_epoch_learns_and_eval_reproduces_its_metrics(trained_run, make_config) -> None:
+    cfg, metrics = trained_run
     run_dir = Path(cfg.paths.output_dir)
     best = Path(metrics["best_model_path"])
     assert best.is_file() and (run_dir / "checkpoints" / "last.ckpt").is_file()
@@ -48,12 +45,15 @@ def test_one_epoch_learns_and_eval_reproduces_its_metrics(make_config) -> None:
     # its validation loss must beat a uniform guess, ln 6 = 1.792.
     assert metrics["val/loss"] < 1.74
 
-    eval_cfg = make_config(
-        f"ckpt_path={best}", "data.max_samples={train: 2000, validation: 500, test: 500}", config_name="eval"
-    )
-    reproduced = evaluate_checkpoint(eval_cfg)
+    reproduced = evaluate_checkpoint(make_config(f"ckpt_path={best}", *ONE_EPOCH[:1], config_name="eval"))
     for name in ("val/acc", "val/f1_weighted", "test/acc", "test/f1_macro"):
         assert reproduced[name] == pytest.approx(metrics[name], abs=1e-6)
+
+
+def test_fine_tune_run_draws_its_plots(trained_run) -> None:
+    plots = Path(trained_run[0].paths.output_dir) / "plots"
+    for name in ("confusion_matrix_val_epoch00", "confusion_matrix_val", "confusion_matrix_test", "umap_val"):
+        assert_png(plots / f"{name}.png")
 
 
 def run_cli(module: str, *overrides: str) -> subprocess.CompletedProcess:
@@ -62,12 +62,19 @@ def run_cli(module: str, *overrides: str) -> subprocess.CompletedProcess:
     )
 
 
-def test_cli_train_then_eval(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    common = ["debug=fdr", f"data.source={data_dir}"]
-    trained = run_cli("emotion.train", *common, f"model.pretrained={tiny_model}", f"hydra.run.dir={tmp_path / 'train'}")
+def test_cli_train_and_eval(tmp_path: Path, tiny_model: Path, data_dir: Path, trained_run) -> None:
+    trained = run_cli("emotion.train", "debug=fdr", f"data.source={data_dir}", f"model.pretrained={tiny_model}",
+                      f"hydra.run.dir={tmp_path / 'train'}")
     assert trained.returncode == 0, trained.stderr[-2000:]
     assert (tmp_path / "train" / "metrics.json").is_file()
     assert (tmp_path / "train" / HF_FOLDER / "config.json").is_file()
+
+    metrics = trained_run[1]
+    evaluated = run_cli("emotion.eval", f"ckpt_path={metrics['best_model_path']}", f"data.source={data_dir}",
+                        ONE_EPOCH[0], f"hydra.run.dir={tmp_path / 'eval'}")
+    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
+    assert f"val/acc: {metrics['val/acc']}" in evaluated.stdout
+    assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["test/acc"] == metrics["test/acc"]
 
 
 def test_cli_bad_data_is_one_clear_line(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:

@@ -99,10 +99,14 @@ class EmotionDataModule(L.LightningDataModule):
         return self._loader(split, self.hparams.batch_size, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self._loader(self.dataset("validation"), self.hparams.eval_batch_size)
+        return self.eval_dataloader("validation")
 
     def test_dataloader(self) -> DataLoader:
-        return self._loader(self.dataset("test"), self.hparams.eval_batch_size)
+        return self.eval_dataloader("test")
+
+    def eval_dataloader(self, split: str) -> DataLoader:
+        """Any split in file order, unshuffled: row i of the output is row i of `raw[split]`."""
+        return self._loader(self.dataset(split), self.hparams.eval_batch_size)
 
     def _loader(self, split: Dataset, batch_size: int, **kwargs) -> DataLoader:
         return DataLoader(

@@ -21,3 +21,12 @@ def classification_metrics(stage: str) -> MetricCollection:
         },
         prefix=f"{stage}/",
     )
+
+
+def scores(preds, labels, stage: str) -> dict[str, float]:
+    """The same metrics for predictions made outside Lightning (scikit-learn baselines, exported models)."""
+    import torch
+
+    metrics = classification_metrics(stage)
+    metrics.update(torch.as_tensor(preds), torch.as_tensor(labels))
+    return {name: float(value) for name, value in metrics.compute().items()}

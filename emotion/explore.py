@@ -1,0 +1,73 @@
+"""A look at the data, as the book opens with: `python -m emotion.explore [data=local] [model=...]`.
+
+Writes the class-frequency chart, the words-per-tweet box plot per emotion, and a summary table (counts per
+split, length percentiles, tokens per tweet with the chosen tokenizer, share truncated at `data.max_length`).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Any
+
+import hydra
+import numpy as np
+from omegaconf import DictConfig
+from transformers import AutoTokenizer
+
+from emotion.data import DataError, load_splits
+from emotion.labels import EMOTIONS
+from emotion.plots import class_balance_figure, save, words_per_tweet_figure
+from emotion.reports import markdown_table
+from emotion.utils import resolvers  # noqa: F401
+
+log = logging.getLogger(__name__)
+PERCENTILES = (50, 90, 99, 100)
+
+
+def _percentiles(values: list[int], prefix: str) -> dict[str, float]:
+    return {f"{prefix}_p{q}": float(np.percentile(values, q)) for q in PERCENTILES}
+
+
+def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
+    splits = load_splits(cfg.data.source)
+    tokenizer = AutoTokenizer.from_pretrained(cfg.data.tokenizer)
+    out_dir = Path(cfg.paths.output_dir)
+    rows = []
+    for name, split in splits.items():
+        texts, labels = list(split["text"]), list(split["label"])
+        counts = np.bincount(labels, minlength=len(EMOTIONS))
+        words = [len(text.split()) for text in texts]
+        tokens = [len(ids) for ids in tokenizer(texts, truncation=False)["input_ids"]]
+        rows.append(
+            {"split": name, "examples": len(split)}
+            | dict(zip(EMOTIONS, counts.tolist(), strict=True))
+            | _percentiles(words, "words")
+            | _percentiles(tokens, "tokens")
+            | {f"truncated_at_{cfg.data.max_length}": float(np.mean(np.array(tokens) > cfg.data.max_length))}
+        )
+    save(class_balance_figure({row["split"]: [row[e] for e in EMOTIONS] for row in rows}), out_dir / "class_balance.png")
+    train = splits["train"]
+    words_by_label = {
+        emotion: [len(t.split()) for t, lab in zip(train["text"], train["label"], strict=True) if lab == label]
+        for label, emotion in enumerate(EMOTIONS)
+    }
+    save(words_per_tweet_figure(words_by_label), out_dir / "words_per_tweet.png")
+    (out_dir / "summary.json").write_text(json.dumps(rows, indent=2) + "\n")
+    table = markdown_table(rows)
+    (out_dir / "summary.md").write_text(f"# The emotion data ({cfg.data.source})\n\nTokenizer: {cfg.data.tokenizer}\n\n{table}")
+    log.info("Data summary:\n%s", table)
+    return rows
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="explore.yaml")
+def main(cfg: DictConfig) -> None:
+    try:
+        summarize(cfg)
+    except DataError as err:
+        raise SystemExit(f"error: {err}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,49 @@
+"""Batched forward passes over a data loader, for analysis, feature extraction and export checks."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Literal
+
+import numpy as np
+import torch
+from transformers import PreTrainedModel
+
+Pooling = Literal["cls", "mean"]
+
+
+def _batches(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]]):
+    model.eval()
+    for batch in loader:
+        labels = batch.pop("labels")
+        yield {name: tensor.to(model.device) for name, tensor in batch.items()}, labels
+
+
+@torch.inference_mode()
+def predict_logits(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]]) -> tuple[np.ndarray, np.ndarray]:
+    """Logits and gold labels of every example, in loader order."""
+    logits, labels = [], []
+    for inputs, gold in _batches(model, loader):
+        logits.append(model(**inputs).logits.float().cpu())
+        labels.append(gold)
+    return torch.cat(logits).numpy(), torch.cat(labels).numpy()
+
+
+@torch.inference_mode()
+def hidden_states(
+    encoder: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]], pooling: Pooling = "cls"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Last-layer `[CLS]` vectors (the book's features), or the attention-masked mean, with gold labels."""
+    if pooling not in ("cls", "mean"):
+        raise ValueError(f"pooling: expected 'cls' or 'mean', got {pooling!r}")
+    features, labels = [], []
+    for inputs, gold in _batches(encoder, loader):
+        last = encoder(**inputs).last_hidden_state
+        if pooling == "cls":
+            pooled = last[:, 0]
+        else:
+            mask = inputs["attention_mask"].unsqueeze(-1).to(last.dtype)
+            pooled = (last * mask).sum(dim=1) / mask.sum(dim=1)
+        features.append(pooled.float().cpu())
+        labels.append(gold)
+    return torch.cat(features).numpy(), torch.cat(labels).numpy()

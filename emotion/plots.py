@@ -1,0 +1,86 @@
+"""The figures the book draws, as matplotlib figures saved to PNG (no display needed)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+
+from emotion.labels import EMOTIONS  # noqa: E402
+
+PANEL_COLORS = ("Blues", "Oranges", "Reds", "Purples", "Greens", "Greys")
+
+
+def save(fig: Figure, path: Path) -> Path:
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
+def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
+    """`matrix` is row-normalized (true label per row), as in the book."""
+    fig, ax = plt.subplots(figsize=(6, 6))
+    image = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.0)
+    ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
+    ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
+    for (row, col), value in np.ndenumerate(matrix):
+        ax.text(col, row, f"{value:.2f}", ha="center", va="center", color="white" if value > 0.5 else "black", fontsize=8)
+    ax.set_xlabel("Predicted label")
+    ax.set_ylabel("True label")
+    ax.set_title(title)
+    fig.colorbar(image, ax=ax, fraction=0.046)
+    return fig
+
+
+def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
+    """One hexbin panel per emotion over the same 2-D map, as the book's figure 2-4."""
+    fig, axes = plt.subplots(2, 3, figsize=(9, 6), sharex=True, sharey=True)
+    for label, (ax, cmap) in enumerate(zip(axes.flat, PANEL_COLORS, strict=True)):
+        points = coords[labels == label]
+        if len(points):
+            ax.hexbin(points[:, 0], points[:, 1], cmap=cmap, gridsize=20, linewidths=(0,))
+        ax.set_title(EMOTIONS[label])
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def class_balance_figure(counts: dict[str, Sequence[int]]) -> Figure:
+    """Horizontal bars per emotion, one bar group per split."""
+    fig, ax = plt.subplots(figsize=(7, 4))
+    height = 0.8 / len(counts)
+    for offset, (split, values) in enumerate(counts.items()):
+        shares = np.asarray(values) / max(sum(values), 1)
+        ax.barh(np.arange(len(EMOTIONS)) + offset * height, shares, height=height, label=split)
+    ax.set_yticks(np.arange(len(EMOTIONS)) + height * (len(counts) - 1) / 2, EMOTIONS)
+    ax.set_xlabel("share of examples")
+    ax.set_title("Frequency of classes")
+    ax.legend()
+    return fig
+
+
+def words_per_tweet_figure(words_by_label: dict[str, Sequence[int]]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.boxplot(list(words_by_label.values()), showfliers=False)
+    ax.set_xticks(range(1, len(words_by_label) + 1), list(words_by_label), rotation=30)
+    ax.set_ylabel("words per tweet")
+    ax.set_title("Words per tweet")
+    return fig
+
+
+def probabilities_figure(text: str, probabilities: Sequence[float]) -> Figure:
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.bar(EMOTIONS, 100 * np.asarray(probabilities), color="C0")
+    ax.set_ylabel("class probability (%)")
+    ax.set_title(f'Prediction for "{text[:60]}{"..." if len(text) > 60 else ""}"')
+    return fig
