@@ -6,6 +6,7 @@ one device, writes `metrics.json` and exports a Hugging Face model folder into t
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import hydra
@@ -24,6 +25,20 @@ HF_FOLDER = "hf_model"
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Runs one training job; returns the evaluation metrics (empty on ranks other than 0)."""
+    try:
+        return _train(cfg)
+    finally:
+        finish_wandb_run()
+
+
+def finish_wandb_run() -> None:
+    """Each job of a multirun must be its own wandb run, and an offline run is only complete once finished."""
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and wandb.run is not None:
+        wandb.finish()
+
+
+def _train(cfg: DictConfig) -> dict[str, float]:
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)
@@ -42,7 +57,9 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
     output_dir = Path(cfg.paths.output_dir)
     analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
-    evaluator = single_device_trainer(cfg, logger=loggers, callbacks=analysis_callbacks)
+    # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
+    spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
+    evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
     metrics = evaluate(evaluator, model, datamodule, best or None)
     metrics["best_model_path"] = best
     write_metrics(metrics, output_dir / "metrics.json")

@@ -1,0 +1,47 @@
+"""Reading an offline wandb run file (`run-*.wandb`) without the wandb service.
+
+The file is a LevelDB-style log: a 7-byte header, then 32 KiB blocks of chunks, each with a 7-byte header
+(crc32 4, length 2, type 1: full=1, first=2, middle=3, last=4) holding serialized `Record` protobufs.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from pathlib import Path
+
+from wandb.proto import wandb_internal_pb2
+
+BLOCK = 32768
+HEADER = 7
+
+
+def read_records(path: Path) -> list[wandb_internal_pb2.Record]:
+    data = Path(path).read_bytes()
+    records, pending, pos = [], b"", HEADER
+    while pos + HEADER <= len(data):
+        room = BLOCK - pos % BLOCK
+        if room < HEADER:  # block trailer padding
+            pos += room
+            continue
+        length, kind = struct.unpack("<HB", data[pos + 4 : pos + HEADER])
+        if kind == 0 and length == 0:
+            break
+        pending += data[pos + HEADER : pos + HEADER + length]
+        pos += HEADER + length
+        if kind in (1, 4):
+            record = wandb_internal_pb2.Record()
+            record.ParseFromString(pending)
+            records.append(record)
+            pending = b""
+    return records
+
+
+def history(path: Path) -> dict[str, list]:
+    """Every logged value per key, in logging order."""
+    values: dict[str, list] = {}
+    for record in read_records(path):
+        if record.WhichOneof("record_type") == "history":
+            for item in record.history.item:
+                values.setdefault(item.key or "/".join(item.nested_key), []).append(json.loads(item.value_json))
+    return values
