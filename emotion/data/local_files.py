@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from emotion.data.errors import DataError
@@ -19,7 +20,8 @@ SPLIT_STEMS: dict[str, tuple[str, ...]] = {
 # The AttExplainer copy of the data starts with this header; any other first line is data.
 TXT_HEADERS: frozenset[tuple[str, str]] = frozenset({("text", "label"), ("text", "label_name")})
 
-Row = tuple[str, object, object]  # (where, text, label), `where` reads like "train.txt:12"
+Row = tuple  # (where, text, label) or (where, text); `where` reads like "train.txt:12"
+LABELED = ("text", "label")
 
 
 def find_split_file(directory: Path, split: str) -> Path:
@@ -44,21 +46,45 @@ def read_split_file(path: Path) -> tuple[list[str], list[int]]:
     reader = readers.get(path.suffix)
     if reader is None:
         raise DataError(f"{path}: unsupported file type {path.suffix!r} (expected one of {', '.join(SUFFIXES)})")
-    try:
+    with _reading(path):
         return _validated(path, reader(path))
+
+
+def read_text_file(path: Path) -> list[str]:
+    """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl."""
+    readers = {".txt": _plain_lines, ".csv": _csv_rows, ".jsonl": _jsonl_rows}
+    reader = readers.get(path.suffix)
+    if reader is None:
+        raise DataError(f"{path}: unsupported file type {path.suffix!r} (expected .txt, .csv or .jsonl)")
+    with _reading(path):
+        texts = [_checked_text(where, text) for where, text in reader(path, fields=("text",))]
+    if not texts:
+        raise DataError(f"{path}: no texts")
+    return texts
+
+
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """File-level failures as one-line DataErrors naming the file."""
+    try:
+        yield
     except OSError as err:
         raise DataError(f"{path}: cannot read file: {err.strerror or err}") from err
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not valid UTF-8 at byte {err.start}") from err
 
 
+def _checked_text(where: str, text: object) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise DataError(f"{where}: empty text" if isinstance(text, str) or text is None else f"{where}: not text")
+    return text
+
+
 def _validated(path: Path, rows: Iterable[Row]) -> tuple[list[str], list[int]]:
     texts: list[str] = []
     labels: list[int] = []
     for where, text, label in rows:
-        if not isinstance(text, str) or not text.strip():
-            raise DataError(f"{where}: empty text")
-        texts.append(text)
+        texts.append(_checked_text(where, text))
         labels.append(_label_id(where, label))
     if not texts:
         raise DataError(f"{path}: no examples")
@@ -88,15 +114,21 @@ def _txt_rows(path: Path) -> Iterator[Row]:
             yield where, text, label
 
 
-def _csv_rows(path: Path) -> Iterator[Row]:
+def _plain_lines(path: Path, fields: tuple[str, ...] = ("text",)) -> Iterator[Row]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        for number, line in enumerate(handle, start=1):
+            yield f"{path}:{number}", line.rstrip("\r\n")
+
+
+def _csv_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
     with path.open(encoding="utf-8", newline="") as handle:
         reader = csv.DictReader(handle)
-        _require_fields(path, reader.fieldnames or [])
+        _require_fields(path, reader.fieldnames or [], fields)
         for record in reader:
-            yield f"{path}:{reader.line_num}", record["text"], record["label"]
+            yield f"{path}:{reader.line_num}", *(record[field] for field in fields)
 
 
-def _jsonl_rows(path: Path) -> Iterator[Row]:
+def _jsonl_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
     with path.open(encoding="utf-8") as handle:
         for number, line in enumerate(handle, start=1):
             where = f"{path}:{number}"
@@ -105,11 +137,11 @@ def _jsonl_rows(path: Path) -> Iterator[Row]:
             except json.JSONDecodeError as err:
                 raise DataError(f"{where}: invalid JSON ({err.msg})") from err
             if not isinstance(record, dict):
-                raise DataError(f"{where}: expected a JSON object with 'text' and 'label'")
-            missing = [field for field in ("text", "label") if field not in record]
+                raise DataError(f"{where}: expected a JSON object with {' and '.join(map(repr, fields))}")
+            missing = [field for field in fields if field not in record]
             if missing:
                 raise DataError(f"{where}: missing field {missing[0]!r}")
-            yield where, record["text"], record["label"]
+            yield where, *(record[field] for field in fields)
 
 
 def _parquet_rows(path: Path) -> Iterator[Row]:
@@ -126,7 +158,7 @@ def _parquet_rows(path: Path) -> Iterator[Row]:
         yield f"{path}: row {number}", text, label
 
 
-def _require_fields(path: Path, fields: list[str]) -> None:
-    for field in ("text", "label"):
-        if field not in fields:
-            raise DataError(f"{path}: missing column {field!r} (found {', '.join(fields) or 'none'})")
+def _require_fields(path: Path, found: list[str], fields: tuple[str, ...] = LABELED) -> None:
+    for field in fields:
+        if field not in found:
+            raise DataError(f"{path}: missing column {field!r} (found {', '.join(found) or 'none'})")

@@ -1,0 +1,73 @@
+"""Export a checkpoint for inference: `python -m emotion.export ckpt_path=PATH [out_dir=DIR]`.
+
+Writes one folder holding (a) the standard Hugging Face model (save_pretrained + a generated model card),
+(b) model.onnx and (c) model_int8.onnx, then checks on the test split that each gives the PyTorch model's top
+label for at least `min_agreement` of the texts, and records what it measured in export_report.json.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+
+import hydra
+import numpy as np
+from omegaconf import DictConfig
+from sklearn.metrics import confusion_matrix
+
+from emotion.checkpoints import load_classifier_and_data
+from emotion.data import DataError
+from emotion.labels import EMOTIONS
+from emotion.model_card import write_model_card
+from emotion.models.hf_folder import save_hf_folder
+from emotion.models.metrics import scores
+from emotion.plots import confusion_matrix_figure, save
+from emotion.serving import Predictor
+from emotion.serving.onnx_export import export_onnx, quantize_int8
+
+log = logging.getLogger(__name__)
+
+
+def export(cfg: DictConfig) -> dict:
+    model, datamodule = load_classifier_and_data(cfg)
+    out_dir = Path(cfg.out_dir)
+    save_hf_folder(model.model, datamodule.tokenizer, out_dir)
+    export_onnx(model.model, datamodule.tokenizer, out_dir / "model.onnx", cfg.opset)
+    quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
+
+    report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
+    predictions: dict[str, dict[str, np.ndarray]] = {}
+    for split, stage in (("validation", "val"), ("test", "test")):
+        texts, labels = list(datamodule.raw[split]["text"]), np.array(datamodule.raw[split]["label"])
+        for backend in ("torch", "onnx", "onnx-int8"):
+            predictor = Predictor(out_dir, backend=backend, max_length=datamodule.hparams.max_length)
+            preds = predictor.probabilities(texts)[0].argmax(axis=1)
+            predictions.setdefault(backend, {})[split] = preds
+            report[f"{backend}/{stage}"] = scores(preds, labels, stage)
+    for backend in ("onnx", "onnx-int8"):
+        report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
+    (out_dir / "export_report.json").write_text(json.dumps(report, indent=2) + "\n")
+
+    test_labels = np.array(datamodule.raw["test"]["label"])
+    matrix = confusion_matrix(test_labels, predictions["torch"]["test"], labels=range(len(EMOTIONS)), normalize="true")
+    save(confusion_matrix_figure(matrix, "Normalized confusion matrix (test)"), out_dir / "confusion_matrix_test.png")
+    write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
+    low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
+    if low:
+        raise SystemExit(f"error: {out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
+    log.info("Exported to %s: agreement onnx %.4f, int8 %.4f", out_dir, report["onnx/test_agreement"],
+             report["onnx-int8/test_agreement"])
+    return report
+
+
+@hydra.main(version_base="1.3", config_path="../conf", config_name="export.yaml")
+def main(cfg: DictConfig) -> None:
+    try:
+        export(cfg)
+    except DataError as err:
+        raise SystemExit(f"error: {err}") from None
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,32 @@
+"""Serve a model folder over HTTP: `python -m emotion.serve model=DIR [--backend onnx-int8] [--port 8000]`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from emotion.serving import BACKENDS, Predictor
+from emotion.serving.app import create_app
+from emotion.utils.cli import accept_model_override
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m emotion.serve", description=__doc__)
+    parser.add_argument("--model", required=True, help="model folder (also accepted as model=DIR)")
+    parser.add_argument("--backend", choices=BACKENDS, default="torch")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8000)
+    parser.add_argument("--max-texts", type=int, default=64, help="most texts in one request")
+    parser.add_argument("--max-chars", type=int, default=2000, help="longest text accepted, in characters")
+    parser.add_argument("--max-length", type=int, default=128, help="tokens kept per text")
+    args = parser.parse_args(accept_model_override(sys.argv[1:] if argv is None else argv))
+
+    import uvicorn
+
+    predictor = Predictor(args.model, backend=args.backend, max_length=args.max_length)
+    uvicorn.run(create_app(predictor, args.max_texts, args.max_chars), host=args.host, port=args.port)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,115 @@
+"""Batched emotion prediction from an exported model folder, with PyTorch or ONNX Runtime underneath.
+
+Texts are sorted by length before batching (and put back in order after), so each batch pads little:
+on CPU that matters as much as the runtime.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+from transformers import AutoTokenizer
+
+from emotion.labels import EMOTIONS
+
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
+ONNX_FILES = {"onnx": "model.onnx", "onnx-int8": "model_int8.onnx"}
+
+
+@dataclass
+class Prediction:
+    text: str
+    label: str
+    score: float
+    probabilities: dict[str, float]
+    truncated: bool = field(default=False)
+
+    def as_dict(self) -> dict:
+        return {"text": self.text, "label": self.label, "score": self.score,
+                "probabilities": self.probabilities, "truncated": self.truncated}
+
+
+class Predictor:
+    """Loads `model_dir` (a `save_pretrained` folder, plus model.onnx / model_int8.onnx for the ONNX backends)."""
+
+    def __init__(self, model_dir: str | Path, backend: Backend = "torch", batch_size: int = 32,
+                 max_length: int = 128, threads: int | None = None) -> None:
+        if backend not in BACKENDS:
+            raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+        self.model_dir = Path(model_dir)
+        self.backend = backend
+        self.batch_size = batch_size
+        self.max_length = max_length
+        self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        self._logits = self._torch_logits(threads) if backend == "torch" else self._onnx_logits(threads)
+
+    def _torch_logits(self, threads: int | None) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+        import torch
+        from transformers import AutoModelForSequenceClassification
+
+        if threads:
+            torch.set_num_threads(threads)
+        model = AutoModelForSequenceClassification.from_pretrained(self.model_dir).eval()
+
+        @torch.inference_mode()
+        def logits(inputs: dict[str, np.ndarray]) -> np.ndarray:
+            return model(**{name: torch.from_numpy(array) for name, array in inputs.items()}).logits.numpy()
+
+        return logits
+
+    def _onnx_logits(self, threads: int | None) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+        import onnxruntime as ort
+
+        path = self.model_dir / ONNX_FILES[self.backend]
+        if not path.is_file():
+            raise FileNotFoundError(f"{path}: not found; make it with `python -m emotion.export`")
+        options = ort.SessionOptions()
+        if threads:
+            options.intra_op_num_threads = threads
+        session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+        names = [node.name for node in session.get_inputs()]
+        return lambda inputs: session.run(None, {name: inputs[name] for name in names})[0]
+
+    def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """Class probabilities (rows in input order) and whether each text was truncated."""
+        for index, text in enumerate(texts):
+            if not isinstance(text, str) or not text.strip():
+                raise ValueError(f"text {index + 1}: empty or not a string")
+        order = np.argsort([len(text) for text in texts], kind="stable")
+        probabilities = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
+        truncated = np.zeros(len(texts), dtype=bool)
+        for start in range(0, len(texts), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            encoded = self.tokenizer([texts[i] for i in rows], truncation=False)["input_ids"]
+            truncated[rows] = [len(ids) > self.max_length for ids in encoded]
+            # Keep the closing [SEP] of an over-long text, as truncation=True would.
+            clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
+            inputs = self.tokenizer.pad({"input_ids": clipped}, return_tensors="np")
+            logits = self._logits({name: array.astype(np.int64) for name, array in inputs.items()})
+            shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+            probabilities[rows] = shifted / shifted.sum(axis=1, keepdims=True)
+        return probabilities, truncated
+
+    def predict(self, texts: Sequence[str]) -> list[Prediction]:
+        probabilities, truncated = self.probabilities(texts)
+        return [
+            Prediction(text, EMOTIONS[int(row.argmax())], float(row.max()),
+                       {name: float(p) for name, p in zip(EMOTIONS, row, strict=True)}, bool(cut))
+            for text, row, cut in zip(texts, probabilities, truncated, strict=True)
+        ]
+
+    def predict_stream(self, texts: Iterable[str], chunk: int = 1024) -> Iterator[Prediction]:
+        """Predictions for a long input, `chunk` texts at a time (sorted within each chunk)."""
+        pending: list[str] = []
+        for text in texts:
+            pending.append(text)
+            if len(pending) == chunk:
+                yield from self.predict(pending)
+                pending = []
+        if pending:
+            yield from self.predict(pending)

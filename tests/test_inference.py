@@ -1,0 +1,139 @@
+"""Export (HF folder + card, ONNX, int8), the predict CLI and the HTTP service, on the tiny model."""
+
+from __future__ import annotations
+
+import csv
+import json
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import onnx
+import pytest
+from transformers import pipeline
+
+from emotion.export import export
+from emotion.labels import EMOTIONS
+from tests.conftest import ONE_EPOCH, ROOT, assert_png, compose_config
+
+
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory: pytest.TempPathFactory, trained_run, data_dir: Path) -> tuple[Path, dict]:
+    run_dir = tmp_path_factory.mktemp("export")
+    cfg = compose_config("export", [f"ckpt_path={trained_run[1]['best_model_path']}", f"data.source={data_dir}",
+                                    ONE_EPOCH[0]], run_dir)
+    return Path(cfg.out_dir), export(cfg)
+
+
+def test_export_writes_three_agreeing_models_and_a_card(exported) -> None:
+    out, report = exported
+    for name in ("config.json", "model.safetensors", "tokenizer.json", "model.onnx", "model_int8.onnx", "README.md"):
+        assert (out / name).is_file(), name
+    assert_png(out / "confusion_matrix_test.png")
+    assert json.loads((out / "export_report.json").read_text()) == report
+    assert report["onnx/test_agreement"] >= 0.99 and report["onnx-int8/test_agreement"] >= 0.99
+    assert report["onnx/test"]["test/acc"] == pytest.approx(report["torch/test"]["test/acc"], abs=0.01)
+    card = (out / "README.md").read_text()
+    assert "pipeline_tag: text-classification" in card and f"{report['torch/test']['test/acc']:.4f}" in card
+    quantized = onnx.load(out / "model_int8.onnx").graph
+    assert any(init.data_type == onnx.TensorProto.INT8 for init in quantized.initializer)
+    assert {"DynamicQuantizeLinear", "MatMulInteger"} <= {node.op_type for node in quantized.node}
+    scores = pipeline("text-classification", model=str(out), top_k=None)(["i am so happy"])[0]
+    assert {item["label"] for item in scores} == set(EMOTIONS)
+
+
+def predict_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emotion.predict", *args], cwd=ROOT, input=stdin,
+                          capture_output=True, text=True, timeout=120)
+
+
+@pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
+def test_predict_texts_and_stdin(exported, backend: str) -> None:
+    model = f"model={exported[0]}"
+    result = predict_cli(model, "--backend", backend, "i feel great", "that was terrifying")
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [row["text"] for row in rows] == ["i feel great", "that was terrifying"]
+    for row in rows:
+        assert set(row["probabilities"]) == set(EMOTIONS)
+        assert sum(row["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+        assert row["label"] == max(row["probabilities"], key=row["probabilities"].get)
+    piped = predict_cli(model, "--backend", backend, stdin="i feel great\nthat was terrifying\n")
+    assert [json.loads(line)["probabilities"] for line in piped.stdout.splitlines()] == [r["probabilities"] for r in rows]
+
+
+def test_predict_file_to_csv_with_truncation_warning(exported, tmp_path: Path) -> None:
+    source = tmp_path / "tweets.jsonl"
+    texts = ["i feel great", "word " * 300, "i am sad"]
+    source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
+    result = predict_cli(f"model={exported[0]}", "--file", str(source), "--output", str(tmp_path / "out.csv"))
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "warning: text 2 is longer than 128 tokens and was truncated" in result.stderr
+    with (tmp_path / "out.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["text"] for row in rows] == texts and [row["truncated"] for row in rows] == ["False", "True", "False"]
+
+
+def test_predict_plot_and_bad_input(exported, tmp_path: Path) -> None:
+    plotted = predict_cli(f"model={exported[0]}", "i feel great", "--plot", str(tmp_path / "p.png"))
+    assert plotted.returncode == 0, plotted.stderr[-2000:]
+    assert_png(tmp_path / "p.png")
+    (tmp_path / "bad.txt").write_text("fine text\n\n")
+    bad = predict_cli(f"model={exported[0]}", "--file", str(tmp_path / "bad.txt"))
+    assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1] == f"error: {tmp_path / 'bad.txt'}:2: empty text"
+    empty = predict_cli(f"model={exported[0]}", "   ")
+    assert empty.stderr.strip().splitlines()[-1] == "error: argument 1: empty text"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def call(url: str, payload: dict | None = None) -> tuple[int, dict]:
+    data = None if payload is None else json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as err:
+        return err.code, json.loads(err.read())
+
+
+def test_http_service_on_localhost(exported) -> None:
+    port = free_port()
+    server = subprocess.Popen([sys.executable, "-m", "emotion.serve", f"model={exported[0]}", "--backend", "onnx",
+                               "--port", str(port), "--max-texts", "4", "--max-chars", "100"], cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                status, health = call(f"{base}/health")
+                break
+            except (urllib.error.URLError, ConnectionError):
+                assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
+                time.sleep(0.5)
+        assert status == 200 and health["status"] == "ok" and health["labels"] == list(EMOTIONS)
+
+        status, body = call(f"{base}/predict", {"text": "i feel great"})
+        assert status == 200 and len(body["predictions"]) == 1
+        assert set(body["predictions"][0]["probabilities"]) == set(EMOTIONS)
+        status, body = call(f"{base}/predict", {"texts": ["i feel great", "so scared", "i love you"]})
+        assert status == 200 and [p["text"] for p in body["predictions"]] == ["i feel great", "so scared", "i love you"]
+
+        assert call(f"{base}/predict", {"texts": ["a"] * 5})[0] == 413
+        status, body = call(f"{base}/predict", {"text": "x" * 101})
+        assert status == 413 and "limit is 100" in body["detail"]
+        assert call(f"{base}/predict", {"text": "  "})[0] == 422
+        assert call(f"{base}/predict", {})[0] == 422
+        assert call(f"{base}/predict", {"texts": []})[0] == 422
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
