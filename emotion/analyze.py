@@ -16,11 +16,10 @@ from omegaconf import DictConfig
 from scipy.special import log_softmax
 
 from emotion.checkpoints import load_classifier_and_data
-from emotion.data import DataError
 from emotion.inference import predict_logits
 from emotion.labels import EMOTIONS
 from emotion.reports import markdown_table
-from emotion.utils import resolvers  # noqa: F401
+from emotion.utils.errors import one_line_errors
 
 SHOWN = ["text", "label", "predicted", "loss", "label_conflict"]
 
@@ -87,11 +86,9 @@ def analyze(cfg: DictConfig) -> pd.DataFrame:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="analyze.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> None:
-    try:
-        analyze(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    analyze(cfg)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ import hydra
 from omegaconf import DictConfig
 
 from emotion.checkpoints import load_classifier_and_data
-from emotion.data import DataError
 from emotion.evaluation import evaluate, single_device_trainer, write_metrics
+from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 
 
@@ -25,11 +25,9 @@ def evaluate_checkpoint(cfg: DictConfig) -> dict[str, float]:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="eval.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> None:
-    try:
-        metrics = evaluate_checkpoint(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    metrics = evaluate_checkpoint(cfg)
     for name, value in sorted(metrics.items()):
         print(f"{name}: {value}")
 

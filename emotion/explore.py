@@ -16,11 +16,11 @@ import numpy as np
 from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
-from emotion.data import DataError, load_splits
+from emotion.data import load_splits
 from emotion.labels import EMOTIONS
 from emotion.plots import class_balance_figure, save, words_per_tweet_figure
 from emotion.reports import markdown_table
-from emotion.utils import resolvers  # noqa: F401
+from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)
 PERCENTILES = (50, 90, 99, 100)
@@ -62,11 +62,9 @@ def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="explore.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> None:
-    try:
-        summarize(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    summarize(cfg)
 
 
 if __name__ == "__main__":

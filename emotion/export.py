@@ -17,7 +17,6 @@ from omegaconf import DictConfig
 from sklearn.metrics import confusion_matrix
 
 from emotion.checkpoints import load_classifier_and_data
-from emotion.data import DataError
 from emotion.labels import EMOTIONS
 from emotion.model_card import write_model_card
 from emotion.models.hf_folder import save_hf_folder
@@ -25,6 +24,7 @@ from emotion.models.metrics import scores
 from emotion.plots import confusion_matrix_figure, save
 from emotion.serving import Predictor
 from emotion.serving.onnx_export import export_onnx, quantize_int8
+from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)
 
@@ -62,11 +62,9 @@ def export(cfg: DictConfig) -> dict:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="export.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> None:
-    try:
-        export(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    export(cfg)
 
 
 if __name__ == "__main__":

@@ -18,13 +18,13 @@ from omegaconf import DictConfig
 from sklearn.metrics import confusion_matrix
 from transformers import AutoModel
 
-from emotion.data import DataError, EmotionDataModule
+from emotion.data import EmotionDataModule
 from emotion.evaluation import write_metrics
 from emotion.inference import hidden_states
 from emotion.models.metrics import scores
 from emotion.plots import confusion_matrix_figure, save, umap_panels_figure
 from emotion.projection import umap_coordinates
-from emotion.utils import resolvers  # noqa: F401  (registers ${package_dir:...})
+from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "test")
@@ -89,11 +89,9 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="features.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> None:
-    try:
-        run_features(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    run_features(cfg)
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from emotion.data.local_files import read_text_file
 from emotion.labels import EMOTIONS
 from emotion.serving import BACKENDS, Prediction, Predictor
 from emotion.utils.cli import accept_model_override
+from emotion.utils.errors import one_line_errors
 
 PROBABILITY_COLUMNS = [f"p_{name}" for name in EMOTIONS]
 
@@ -73,12 +74,10 @@ def write_predictions(predictions: Iterable[Prediction], out: TextIO, fmt: str) 
             out.write(json.dumps(p.as_dict()) + "\n")
 
 
+@one_line_errors
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    try:
-        texts = read_inputs(args, sys.stdin)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
+    texts = read_inputs(args, sys.stdin)
     predictor = Predictor(args.model, backend=args.backend, batch_size=args.batch_size, max_length=args.max_length)
     stream = predictor.predict_stream(texts, chunk=max(args.batch_size, 256))
     if args.file:

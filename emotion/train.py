@@ -14,10 +14,9 @@ import lightning as L
 from lightning.pytorch.callbacks import Checkpoint
 from omegaconf import DictConfig, OmegaConf
 
-from emotion.data import DataError
 from emotion.evaluation import evaluate, release_distributed, single_device_trainer, write_metrics
 from emotion.models.hf_folder import save_hf_folder
-from emotion.utils import resolvers  # noqa: F401  (registers ${package_dir:...})
+from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 
 HF_FOLDER = "hf_model"
@@ -69,12 +68,9 @@ def _train(cfg: DictConfig) -> dict[str, float]:
 
 
 @hydra.main(version_base="1.3", config_path="../conf", config_name="train.yaml")
+@one_line_errors
 def main(cfg: DictConfig) -> float | None:
-    try:
-        metrics = train(cfg)
-    except DataError as err:
-        raise SystemExit(f"error: {err}") from None
-    return metrics.get(cfg.get("optimized_metric"))
+    return train(cfg).get(cfg.get("optimized_metric"))
 
 
 if __name__ == "__main__":

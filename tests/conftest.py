@@ -20,7 +20,8 @@ from hydra.core.global_hydra import GlobalHydra  # noqa: E402
 from hydra.core.hydra_config import HydraConfig  # noqa: E402
 from omegaconf import DictConfig, open_dict  # noqa: E402
 
-from emotion.utils import resolvers  # noqa: E402,F401
+import emotion  # noqa: E402,F401  (registers the config resolvers)
+
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"

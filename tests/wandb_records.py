@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import struct
+import time
 from pathlib import Path
 
 from wandb.proto import wandb_internal_pb2
@@ -25,8 +26,8 @@ def read_records(path: Path) -> list[wandb_internal_pb2.Record]:
             pos += room
             continue
         length, kind = struct.unpack("<HB", data[pos + 4 : pos + HEADER])
-        if kind == 0 and length == 0:
-            break
+        if (kind == 0 and length == 0) or pos + HEADER + length > len(data):
+            break  # end of data, or a record still being written
         pending += data[pos + HEADER : pos + HEADER + length]
         pos += HEADER + length
         if kind in (1, 4):
@@ -38,10 +39,20 @@ def read_records(path: Path) -> list[wandb_internal_pb2.Record]:
 
 
 def history(path: Path) -> dict[str, list]:
-    """Every logged value per key, in logging order."""
+    """Every logged value per key, in logging order, once the run is complete."""
     values: dict[str, list] = {}
-    for record in read_records(path):
+    for record in wait_for_exit_record(path):
         if record.WhichOneof("record_type") == "history":
             for item in record.history.item:
                 values.setdefault(item.key or "/".join(item.nested_key), []).append(json.loads(item.value_json))
     return values
+
+
+def wait_for_exit_record(path: Path, timeout: float = 60.0) -> list[wandb_internal_pb2.Record]:
+    """wandb's service may still be flushing after `wandb.finish()` returns: wait for the run's exit record."""
+    deadline = time.monotonic() + timeout
+    while True:
+        records = read_records(path)
+        if any(record.WhichOneof("record_type") == "exit" for record in records) or time.monotonic() > deadline:
+            return records
+        time.sleep(0.5)

@@ -1,0 +1,89 @@
+"""Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
+
+    python benchmarks/inference.py --model logs/export/runs/<time>/model [--data ../shared/data/emotion]
+
+The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Requests are
+consecutive chunks of the test split, in file order, of 1 or 32 texts; samples/s = texts / total time, p50/p95
+are per-request latencies. Accuracy is over the texts each row saw. Prints a Markdown table.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import time
+from collections.abc import Callable, Sequence
+
+import numpy as np
+
+from emotion.data import load_splits
+from emotion.labels import EMOTIONS, LABEL2ID
+from emotion.reports import markdown_table
+from emotion.serving import Predictor
+
+
+def pipeline_runner(model: str, batch_size: int, max_length: int) -> Callable[[Sequence[str]], np.ndarray]:
+    from transformers import pipeline
+
+    classify = pipeline("text-classification", model=model, top_k=None, device="cpu")
+
+    def run(texts: Sequence[str]) -> np.ndarray:
+        outputs = classify(list(texts), batch_size=batch_size, truncation=True, max_length=max_length)
+        return np.array([LABEL2ID[max(scores, key=lambda s: s["score"])["label"]] for scores in outputs])
+
+    return run
+
+
+def predictor_runner(model: str, backend: str, batch_size: int, max_length: int) -> Callable[[Sequence[str]], np.ndarray]:
+    predictor = Predictor(model, backend=backend, batch_size=batch_size, max_length=max_length)
+    return lambda texts: predictor.probabilities(texts)[0].argmax(axis=1)
+
+
+def measure(run: Callable[[Sequence[str]], np.ndarray], texts: list[str], labels: np.ndarray, batch: int) -> dict:
+    run(texts[:batch])  # warm-up
+    latencies, predictions = [], []
+    for start in range(0, len(texts), batch):
+        began = time.perf_counter()
+        predictions.append(run(texts[start : start + batch]))
+        latencies.append(time.perf_counter() - began)
+    predicted = np.concatenate(predictions)
+    return {
+        "samples/s": len(texts) / sum(latencies),
+        "p50 ms": 1000 * float(np.percentile(latencies, 50)),
+        "p95 ms": 1000 * float(np.percentile(latencies, 95)),
+        "accuracy": float(np.mean(predicted == labels[: len(predicted)])),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--data", default="../shared/data/emotion")
+    parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32])
+    parser.add_argument("--limit", type=int, default=None, help="texts per row (default: the whole test split)")
+    parser.add_argument("--batch1-limit", type=int, default=500, help="texts for batch-1 rows (slow)")
+    parser.add_argument("--max-length", type=int, default=128)
+    parser.add_argument("--paths", nargs="+", default=["pipeline", "torch", "onnx", "onnx-int8"])
+    args = parser.parse_args()
+
+    test = load_splits(args.data)["test"]
+    texts, labels = list(test["text"])[: args.limit], np.array(test["label"])[: args.limit]
+    rows = []
+    for batch in args.batch_sizes:
+        n = min(len(texts), args.batch1_limit) if batch == 1 else len(texts)
+        for path in args.paths:
+            runner = (pipeline_runner(args.model, batch, args.max_length) if path == "pipeline"
+                      else predictor_runner(args.model, path, batch, args.max_length))
+            result = measure(runner, texts[:n], labels, batch)
+            rows.append({"path": path, "batch": batch, "texts": n} | result)
+            print(f"{path:>10} batch {batch:>3}: {result['samples/s']:8.1f} samples/s", flush=True)
+        base = next(r for r in rows if r["path"] == "pipeline" and r["batch"] == batch)["samples/s"] if "pipeline" in args.paths else None
+        for row in rows:
+            if base and row["batch"] == batch:
+                row["vs pipeline"] = f"{row['samples/s'] / base:.2f}x"
+    print(f"\nCPU threads: {os.cpu_count()}, model: {args.model}, labels: {len(EMOTIONS)}\n")
+    print(markdown_table(rows))
+
+
+if __name__ == "__main__":
+    main()
