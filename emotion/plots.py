@@ -43,10 +43,12 @@ def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
 def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
     """One hexbin panel per emotion over the same 2-D map, as the book's figure 2-4."""
     fig, axes = plt.subplots(2, 3, figsize=(9, 6), sharex=True, sharey=True)
+    # One hexagon grid over the whole map, so the panels line up; empty cells stay blank.
+    extent = (coords[:, 0].min(), coords[:, 0].max(), coords[:, 1].min(), coords[:, 1].max())
     for label, (ax, cmap) in enumerate(zip(axes.flat, PANEL_COLORS, strict=True)):
         points = coords[labels == label]
         if len(points):
-            ax.hexbin(points[:, 0], points[:, 1], cmap=cmap, gridsize=20, linewidths=(0,))
+            ax.hexbin(points[:, 0], points[:, 1], cmap=cmap, gridsize=20, extent=extent, mincnt=1, linewidths=(0,))
         ax.set_title(EMOTIONS[label])
         ax.set_xticks([])
         ax.set_yticks([])
