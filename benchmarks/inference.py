@@ -2,9 +2,12 @@
 
     python benchmarks/inference.py --model logs/export/runs/<time>/model [--data ../shared/data/emotion]
 
-The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Requests are
-consecutive chunks of the test split, in file order, of 1 or 32 texts; samples/s = texts / total time, p50/p95
-are per-request latencies. Accuracy is over the texts each row saw. Prints a Markdown table.
+The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
+- requests: consecutive chunks of the test split, in file order, of `batch` texts each, one call per chunk
+  (a service's view): samples/s = texts / total time, p50/p95 are per-request latencies;
+- bulk: the whole split in one call with batch size `batch` (a file's view): each path batches as it does; ours
+  sorts by length first.
+Accuracy is over the texts each row saw. Prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -47,12 +50,18 @@ def measure(run: Callable[[Sequence[str]], np.ndarray], texts: list[str], labels
         predictions.append(run(texts[start : start + batch]))
         latencies.append(time.perf_counter() - began)
     predicted = np.concatenate(predictions)
-    return {
-        "samples/s": len(texts) / sum(latencies),
+    result = {
+        "requests samples/s": len(texts) / sum(latencies),
         "p50 ms": 1000 * float(np.percentile(latencies, 50)),
         "p95 ms": 1000 * float(np.percentile(latencies, 95)),
         "accuracy": float(np.mean(predicted == labels[: len(predicted)])),
     }
+    if batch > 1:
+        began = time.perf_counter()
+        bulk = run(texts)
+        result["bulk samples/s"] = len(texts) / (time.perf_counter() - began)
+        assert np.array_equal(bulk, predicted) or np.mean(bulk == predicted) > 0.99, "bulk and requests disagree"
+    return result
 
 
 def main() -> None:
@@ -76,11 +85,12 @@ def main() -> None:
                       else predictor_runner(args.model, path, batch, args.max_length))
             result = measure(runner, texts[:n], labels, batch)
             rows.append({"path": path, "batch": batch, "texts": n} | result)
-            print(f"{path:>10} batch {batch:>3}: {result['samples/s']:8.1f} samples/s", flush=True)
-        base = next(r for r in rows if r["path"] == "pipeline" and r["batch"] == batch)["samples/s"] if "pipeline" in args.paths else None
-        for row in rows:
-            if base and row["batch"] == batch:
-                row["vs pipeline"] = f"{row['samples/s'] / base:.2f}x"
+            print(f"{path:>10} batch {batch:>3}: {result['requests samples/s']:8.1f} samples/s", flush=True)
+    for row in rows:
+        base = next((r for r in rows if r["path"] == "pipeline" and r["batch"] == row["batch"]), None)
+        for mode in ("requests", "bulk"):
+            if base and f"{mode} samples/s" in row:
+                row[f"{mode} vs pipeline"] = f"{row[f'{mode} samples/s'] / base[f'{mode} samples/s']:.2f}x"
     print(f"\nCPU threads: {os.cpu_count()}, model: {args.model}, labels: {len(EMOTIONS)}\n")
     print(markdown_table(rows))
 

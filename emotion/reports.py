@@ -14,7 +14,7 @@ def _cell(value: Any) -> str:
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:
     if not rows:
         return "(none)\n"
-    header = list(rows[0])
+    header = list(dict.fromkeys(key for row in rows for key in row))  # every column, in first-seen order
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(_cell(row[key]) for key in header) + " |" for row in rows]
+    lines += ["| " + " | ".join(_cell(row.get(key, "")) for key in header) + " |" for row in rows]
     return "\n".join(lines) + "\n"

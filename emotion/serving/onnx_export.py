@@ -35,9 +35,10 @@ def export_onnx(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, path
 
 
 def quantize_int8(source: Path, target: Path) -> Path:
-    """Dynamic int8 on the MatMul weights only: activations stay float, which keeps accuracy (static int8 of every
-    layer does not)."""
+    """Dynamic int8 on the MatMul weights only, one scale per output channel: activations stay float, which keeps
+    accuracy (static int8 of every layer does not; per-tensor scales cost about a point of agreement)."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"])
+    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
+                     per_channel=True)
     return target
