@@ -47,7 +47,7 @@ class EmotionDataModule(L.LightningDataModule):
         self.lengths: dict[str, list[int]] = {}
 
     def prepare_data(self) -> None:
-        """Downloads (once per node) whatever the Hub source needs; local files need nothing."""
+        """Downloads a Hub source once per node; a local directory is read (and so checked) before setup."""
         load_splits(self.hparams.source)
 
     def setup(self, stage: str | None = None) -> None:
@@ -56,7 +56,7 @@ class EmotionDataModule(L.LightningDataModule):
         self.raw = self._subsampled(load_splits(self.hparams.source))
         self.tokenized = self.raw.map(self._tokenize, batched=True, remove_columns=["text"])
         self.tokenized = self.tokenized.rename_column("label", "labels")
-        self.lengths = {name: split["length"] for name, split in self.tokenized.items()}
+        self.lengths = {name: list(split["length"]) for name, split in self.tokenized.items()}
         self.tokenized = self.tokenized.remove_columns("length")
         if self.hparams.padding == "global":
             longest = max(max(lengths) for lengths in self.lengths.values())
