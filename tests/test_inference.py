@@ -137,3 +137,21 @@ def test_http_service_on_localhost(exported) -> None:
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_predictor_batches_by_length_within_budget_and_keeps_order(exported) -> None:
+    import numpy as np
+
+    from emotion.serving import Predictor
+
+    predictor = Predictor(exported[0], batch_size=4, max_tokens=40)
+    texts = ["a b c d e f g h i j k l m n", "hi", "i feel so very happy today", "no", "ok then", "so sad", "yes"]
+    lengths = [len(ids) for ids in predictor.tokenizer(texts)["input_ids"]]
+    batches = list(predictor._batches(lengths))
+    assert sorted(i for batch in batches for i in batch) == list(range(len(texts)))
+    for batch in batches:
+        assert len(batch) <= 4
+        assert len(batch) == 1 or len(batch) * max(lengths[i] for i in batch) <= 40
+    together = predictor.probabilities(texts)[0]
+    one_by_one = np.vstack([predictor.probabilities([text])[0] for text in texts])
+    np.testing.assert_allclose(together, one_by_one, atol=1e-5)

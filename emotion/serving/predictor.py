@@ -1,7 +1,7 @@
 """Batched emotion prediction from an exported model folder, with PyTorch or ONNX Runtime underneath.
 
-Texts are sorted by length before batching (and put back in order after), so each batch pads little:
-on CPU that matters as much as the runtime.
+Texts are sorted by token length and cut into batches of at most `batch_size` texts and `max_tokens` padded
+tokens (results come back in input order): each batch pads little, and on CPU that matters as much as the runtime.
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ class Predictor:
     """Loads `model_dir` (a `save_pretrained` folder, plus model.onnx / model_int8.onnx for the ONNX backends)."""
 
     def __init__(self, model_dir: str | Path, backend: Backend = "torch", batch_size: int = 32,
-                 max_length: int = 128, threads: int | None = None) -> None:
+                 max_length: int = 128, max_tokens: int = 512, threads: int | None = None) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
         self.backend = backend
         self.batch_size = batch_size
         self.max_length = max_length
+        self.max_tokens = max_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
         self._logits = self._torch_logits(threads) if backend == "torch" else self._onnx_logits(threads)
 
@@ -80,20 +81,28 @@ class Predictor:
         for index, text in enumerate(texts):
             if not isinstance(text, str) or not text.strip():
                 raise ValueError(f"text {index + 1}: empty or not a string")
-        order = np.argsort([len(text) for text in texts], kind="stable")
+        encoded = self.tokenizer(list(texts), truncation=False)["input_ids"]
+        truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
+        # Keep the closing [SEP] of an over-long text, as truncation=True would.
+        clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
         probabilities = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
-        truncated = np.zeros(len(texts), dtype=bool)
-        for start in range(0, len(texts), self.batch_size):
-            rows = order[start : start + self.batch_size]
-            encoded = self.tokenizer([texts[i] for i in rows], truncation=False)["input_ids"]
-            truncated[rows] = [len(ids) > self.max_length for ids in encoded]
-            # Keep the closing [SEP] of an over-long text, as truncation=True would.
-            clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
-            inputs = self.tokenizer.pad({"input_ids": clipped}, return_tensors="np")
+        for rows in self._batches([len(ids) for ids in clipped]):
+            inputs = self.tokenizer.pad({"input_ids": [clipped[i] for i in rows]}, return_tensors="np")
             logits = self._logits({name: array.astype(np.int64) for name, array in inputs.items()})
             shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
             probabilities[rows] = shifted / shifted.sum(axis=1, keepdims=True)
         return probabilities, truncated
+
+    def _batches(self, lengths: list[int]) -> Iterator[list[int]]:
+        """Indices in length order, cut so no batch exceeds `batch_size` texts or `max_tokens` padded tokens."""
+        batch: list[int] = []
+        for index in np.argsort(lengths, kind="stable").tolist():
+            if batch and (len(batch) == self.batch_size or (len(batch) + 1) * lengths[index] > self.max_tokens):
+                yield batch
+                batch = []
+            batch.append(index)
+        if batch:
+            yield batch
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         probabilities, truncated = self.probabilities(texts)
