@@ -23,7 +23,7 @@ class UmapPlot(L.Callback):
             return
         loader = trainer.datamodule.eval_dataloader("validation")
         features, labels = hidden_states(pl_module.model.base_model, loader, self.pooling)
-        pl_module.model.train()
+        pl_module.model.train()  # hidden_states switched the encoder to eval mode
         coords, labels = umap_coordinates(features, labels, self.seed, self.max_points)
         fig = umap_panels_figure(coords, labels, f"UMAP of validation embeddings after fine-tuning ({self.pooling})")
         publish(trainer, fig, "val/umap", plots_dir(trainer) / "umap_val.png")
