@@ -12,6 +12,8 @@ from pathlib import Path
 import hydra
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.evaluation import evaluate, release_distributed, single_device_trainer, write_metrics
@@ -37,7 +39,15 @@ def finish_wandb_run() -> None:
         wandb.finish()
 
 
+def check_launch(cfg: DictConfig) -> None:
+    """Plain `ddp` re-runs the command line once per extra process; inside a multirun that would start whole sweeps."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    if multirun and cfg.trainer.get("strategy") == "ddp" and cfg.trainer.get("devices") not in (1, "1"):
+        raise ValueError("trainer.strategy=ddp cannot run inside a Hydra multirun; use trainer.strategy=ddp_spawn")
+
+
 def _train(cfg: DictConfig) -> dict[str, float]:
+    check_launch(cfg)
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)

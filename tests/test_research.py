@@ -103,3 +103,13 @@ def test_same_seed_same_metrics_on_cpu(make_config) -> None:
     second = train(make_config(*overrides))
     for name in ("val/acc", "val/loss", "test/f1_weighted", "test/loss"):
         assert first[name] == second[name]
+
+
+def test_plain_ddp_is_refused_inside_a_multirun(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion.train", "-m", "trainer=ddp_cpu_sim", "debug=fdr", f"data.source={data_dir}",
+         f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode != 0
+    assert "use trainer.strategy=ddp_spawn" in result.stderr
