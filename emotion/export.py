@@ -38,10 +38,10 @@ def export(cfg: DictConfig) -> dict:
 
     report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
     predictions: dict[str, dict[str, np.ndarray]] = {}
-    for split, stage in (("validation", "val"), ("test", "test")):
-        texts, labels = list(datamodule.raw[split]["text"]), np.array(datamodule.raw[split]["label"])
-        for backend in ("torch", "onnx", "onnx-int8"):
-            predictor = Predictor(out_dir, backend=backend, max_length=datamodule.hparams.max_length)
+    for backend in ("torch", "onnx", "onnx-int8"):
+        predictor = Predictor(out_dir, backend=backend, max_length=datamodule.hparams.max_length)
+        for split, stage in (("validation", "val"), ("test", "test")):
+            texts, labels = list(datamodule.raw[split]["text"]), np.array(datamodule.raw[split]["label"])
             preds = predictor.probabilities(texts)[0].argmax(axis=1)
             predictions.setdefault(backend, {})[split] = preds
             report[f"{backend}/{stage}"] = scores(preds, labels, stage)
