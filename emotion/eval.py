@@ -8,7 +8,8 @@ import hydra
 from omegaconf import DictConfig
 
 from emotion.checkpoints import load_classifier_and_data
-from emotion.evaluation import evaluate, single_device_trainer, write_metrics
+from emotion.evaluation import evaluate, single_device_trainer
+from emotion.reports import write_json
 from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 
@@ -20,7 +21,7 @@ def evaluate_checkpoint(cfg: DictConfig) -> dict[str, float]:
     )
     metrics = evaluate(trainer, model, datamodule, ckpt_path=None)
     metrics["ckpt_path"] = cfg.ckpt_path
-    write_metrics(metrics, Path(cfg.paths.output_dir) / "metrics.json")
+    write_json(metrics, Path(cfg.paths.output_dir) / "metrics.json")
     return metrics
 
 

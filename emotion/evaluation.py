@@ -6,8 +6,6 @@ test are slightly off. Training may use many devices; reported numbers always co
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import hydra
@@ -40,8 +38,3 @@ def evaluate(
         for results in run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False):
             metrics.update({name: float(value) for name, value in results.items()})
     return metrics
-
-
-def write_metrics(metrics: dict[str, Any], path: Path) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(metrics, indent=2, sort_keys=True) + "\n")

@@ -6,7 +6,6 @@ split, length percentiles, tokens per tweet with the chosen tokenizer, share tru
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -19,7 +18,7 @@ from transformers import AutoTokenizer
 from emotion.data import load_splits
 from emotion.labels import EMOTIONS
 from emotion.plots import class_balance_figure, save, words_per_tweet_figure
-from emotion.reports import markdown_table
+from emotion.reports import markdown_table, write_json
 from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)
@@ -54,7 +53,7 @@ def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
         for label, emotion in enumerate(EMOTIONS)
     }
     save(words_per_tweet_figure(words_by_label), out_dir / "words_per_tweet.png")
-    (out_dir / "summary.json").write_text(json.dumps(rows, indent=2) + "\n")
+    write_json(rows, out_dir / "summary.json")
     table = markdown_table(rows)
     (out_dir / "summary.md").write_text(f"# The emotion data ({cfg.data.source})\n\nTokenizer: {cfg.data.tokenizer}\n\n{table}")
     log.info("Data summary:\n%s", table)

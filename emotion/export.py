@@ -7,21 +7,19 @@ label for at least `min_agreement` of the texts, and records what it measured in
 
 from __future__ import annotations
 
-import json
 import logging
 from pathlib import Path
 
 import hydra
 import numpy as np
 from omegaconf import DictConfig
-from sklearn.metrics import confusion_matrix
 
 from emotion.checkpoints import load_classifier_and_data
-from emotion.labels import EMOTIONS
 from emotion.model_card import write_model_card
 from emotion.models.hf_folder import save_hf_folder
 from emotion.models.metrics import scores
-from emotion.plots import confusion_matrix_figure, save
+from emotion.reports import write_json
+from emotion.plots import save_confusion_matrix
 from emotion.serving import Predictor
 from emotion.serving.onnx_export import export_onnx, quantize_int8
 from emotion.utils.errors import one_line_errors
@@ -47,11 +45,9 @@ def export(cfg: DictConfig) -> dict:
             report[f"{backend}/{stage}"] = scores(preds, labels, stage)
     for backend in ("onnx", "onnx-int8"):
         report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
-    (out_dir / "export_report.json").write_text(json.dumps(report, indent=2) + "\n")
-
-    test_labels = np.array(datamodule.raw["test"]["label"])
-    matrix = confusion_matrix(test_labels, predictions["torch"]["test"], labels=range(len(EMOTIONS)), normalize="true")
-    save(confusion_matrix_figure(matrix, "Normalized confusion matrix (test)"), out_dir / "confusion_matrix_test.png")
+    write_json(report, out_dir / "export_report.json")
+    save_confusion_matrix(list(datamodule.raw["test"]["label"]), predictions["torch"]["test"],
+                          "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
     write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
     low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
     if low:

@@ -15,15 +15,14 @@ import hydra
 import numpy as np
 import torch
 from omegaconf import DictConfig
-from sklearn.metrics import confusion_matrix
 from transformers import AutoModel
 
 from emotion.data import EmotionDataModule
-from emotion.evaluation import write_metrics
 from emotion.inference import hidden_states
 from emotion.models.metrics import scores
-from emotion.plots import confusion_matrix_figure, save, umap_panels_figure
+from emotion.plots import save, save_confusion_matrix, umap_panels_figure
 from emotion.projection import umap_coordinates
+from emotion.reports import write_json
 from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)
@@ -76,13 +75,12 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
             preds = estimator.predict(x)
             metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, stage).items()})
             if name == "logreg" and split == "validation":
-                matrix = confusion_matrix(y, preds, labels=range(6), normalize="true")
-                save(confusion_matrix_figure(matrix, "Logistic regression on hidden states (validation)"),
-                     output_dir / "confusion_matrix_logreg_val.png")
+                save_confusion_matrix(y, preds, "Logistic regression on hidden states (validation)",
+                                      output_dir / "confusion_matrix_logreg_val.png")
     coords, labels = umap_coordinates(train_x, train_y, cfg.seed, cfg.umap.max_points)
     save(umap_panels_figure(coords, labels, f"UMAP of training hidden states ({cfg.features.pooling})"),
          output_dir / "umap_train.png")
-    write_metrics(metrics, output_dir / "metrics.json")
+    write_json(metrics, output_dir / "metrics.json")
     for key in ("logreg/val/acc", "dummy/val/acc", "logreg/val/f1_weighted", "logreg/test/acc"):
         log.info("%s = %.4f", key, metrics[key])
     return metrics

@@ -40,6 +40,14 @@ def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
     return fig
 
 
+def save_confusion_matrix(gold: Sequence[int], predicted: Sequence[int], title: str, path: Path) -> Path:
+    """Row-normalized confusion matrix of label ids, as a PNG."""
+    from sklearn.metrics import confusion_matrix
+
+    matrix = confusion_matrix(gold, predicted, labels=range(len(EMOTIONS)), normalize="true")
+    return save(confusion_matrix_figure(matrix, title), path)
+
+
 def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
     """One hexbin panel per emotion over the same 2-D map, as the book's figure 2-4."""
     fig, axes = plt.subplots(2, 3, figsize=(9, 6), sharex=True, sharey=True)

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 
 def _cell(value: Any) -> str:
     text = f"{value:.4f}" if isinstance(value, float) else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def write_json(data: Any, path: Path) -> Path:
+    """Indented, key-sorted JSON, so runs diff cleanly."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    return path
 
 
 def markdown_table(rows: Sequence[dict[str, Any]]) -> str:

@@ -16,8 +16,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from emotion.evaluation import evaluate, release_distributed, single_device_trainer, write_metrics
+from emotion.evaluation import evaluate, release_distributed, single_device_trainer
 from emotion.models.hf_folder import save_hf_folder
+from emotion.reports import write_json
 from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 
@@ -71,7 +72,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
     metrics = evaluate(evaluator, model, datamodule, best or None)
     metrics["best_model_path"] = best
-    write_metrics(metrics, output_dir / "metrics.json")
+    write_json(metrics, output_dir / "metrics.json")
     if cfg.get("export_hf"):
         save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)
     return metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import torch
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from torchmetrics.wrappers import ClasswiseWrapper
@@ -25,8 +26,6 @@ def classification_metrics(stage: str) -> MetricCollection:
 
 def scores(preds, labels, stage: str) -> dict[str, float]:
     """The same metrics for predictions made outside Lightning (scikit-learn baselines, exported models)."""
-    import torch
-
     metrics = classification_metrics(stage)
     metrics.update(torch.as_tensor(preds), torch.as_tensor(labels))
     return {name: float(value) for name, value in metrics.compute().items()}
