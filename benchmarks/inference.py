@@ -1,6 +1,6 @@
 """Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
 
-    python benchmarks/inference.py --model logs/export/runs/<time>/model [--data ../shared/data/emotion]
+    python benchmarks/inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
 
 The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
 - requests: consecutive chunks of the test split, in file order, of `batch` texts each, one call per chunk
@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-from emotion.data import load_splits
+from emotion.data import CARER_DIR, load_splits
 from emotion.labels import EMOTIONS, LABEL2ID
 from emotion.reports import markdown_table
 from emotion.serving import Predictor
@@ -67,7 +67,7 @@ def measure(run: Callable[[Sequence[str]], np.ndarray], texts: list[str], labels
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", required=True)
-    parser.add_argument("--data", default="../shared/data/emotion")
+    parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id (default: the shipped copy)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32])
     parser.add_argument("--limit", type=int, default=None, help="texts per row (default: the whole test split)")
     parser.add_argument("--batch1-limit", type=int, default=500, help="texts for batch-1 rows (slow)")

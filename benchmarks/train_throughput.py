@@ -20,6 +20,8 @@ from pathlib import Path
 
 import lightning as L
 
+from emotion.data import CARER_DIR
+
 VARIANTS = {
     "a: pad to global longest (book)": ["data.padding=global"],
     "b: dynamic padding": ["data.padding=batch"],
@@ -89,7 +91,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="minilm_offline", help="a conf/model option")
     parser.add_argument("--pretrained", help="a model folder, overriding the model config's")
-    parser.add_argument("--data", default="../shared/data/emotion")
+    parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id (default: the shipped copy)")
     parser.add_argument("--steps", type=int, default=100)
     parser.add_argument("--warmup-steps", type=int, default=5, help="steps left out of the timing")
     parser.add_argument("--batch-size", type=int, default=32)

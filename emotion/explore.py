@@ -20,6 +20,7 @@ from emotion.labels import EMOTIONS
 from emotion.plots import class_balance_figure, save, words_per_tweet_figure
 from emotion.reports import markdown_table, write_json
 from emotion.utils.errors import one_line_errors
+from emotion.utils.hub import from_pretrained
 
 log = logging.getLogger(__name__)
 PERCENTILES = (50, 90, 99, 100)
@@ -31,7 +32,7 @@ def _percentiles(values: list[int], prefix: str) -> dict[str, float]:
 
 def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
     splits = load_splits(cfg.data.source)
-    tokenizer = AutoTokenizer.from_pretrained(cfg.data.tokenizer)
+    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, cfg.data.tokenizer, "tokenizer")
     out_dir = Path(cfg.paths.output_dir)
     rows = []
     for name, split in splits.items():

@@ -24,6 +24,7 @@ from emotion.plots import save, save_confusion_matrix, umap_panels_figure
 from emotion.projection import umap_coordinates
 from emotion.reports import write_json
 from emotion.utils.errors import one_line_errors
+from emotion.utils.hub import from_pretrained
 
 log = logging.getLogger(__name__)
 SPLITS = ("train", "validation", "test")
@@ -53,7 +54,7 @@ def cached_hidden_states(
         with np.load(path) as stored:
             return {split: (stored[f"{split}_x"], stored[f"{split}_y"]) for split in SPLITS}
     device = "cuda" if torch.cuda.is_available() else "cpu"
-    encoder = AutoModel.from_pretrained(pretrained).to(device)
+    encoder = from_pretrained(AutoModel.from_pretrained, pretrained).to(device)
     features = {split: hidden_states(encoder, datamodule.eval_dataloader(split), pooling) for split in SPLITS}
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")})

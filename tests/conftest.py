@@ -1,4 +1,5 @@
-"""Shared fixtures: the real data, a tiny random DistilBERT built from it, composed Hydra configs."""
+"""Shared fixtures: the real data (the copy shipped in the package), a tiny random DistilBERT built from it,
+composed Hydra configs."""
 
 from __future__ import annotations
 
@@ -25,13 +26,13 @@ import emotion  # noqa: E402,F401  (registers the config resolvers)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONF_DIR = ROOT / "conf"
-DATA_DIR = Path(os.environ.get("EMOTION_DATA_DIR", ROOT.parent / "shared" / "data" / "emotion")).resolve()
 
 
 @pytest.fixture(scope="session")
 def data_dir() -> Path:
-    assert (DATA_DIR / "train.txt").is_file(), f"the real data set is expected at {DATA_DIR} (or $EMOTION_DATA_DIR)"
-    return DATA_DIR
+    from emotion.data import CARER_DIR
+
+    return CARER_DIR
 
 
 @pytest.fixture(scope="session")

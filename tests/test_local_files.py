@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+import hashlib
 import json
 from collections import Counter
 from pathlib import Path
@@ -11,6 +13,7 @@ import pytest
 
 from emotion.data import DataError, load_splits
 from emotion.labels import EMOTIONS
+from emotion.utils.hub import SourceError
 
 ROWS = [("i feel wonderful today", "joy"), ("i am so scared of the dark", "fear"), ("this made me feel sad", "sadness")]
 
@@ -59,9 +62,20 @@ def test_txt_header_line_is_skipped(tmp_path: Path) -> None:
     assert len(load_splits(str(tmp_path))["train"]) == len(ROWS)
 
 
-def test_real_data_counts_match_its_readme(data_dir: Path) -> None:
+def test_shipped_copy_is_byte_for_byte_the_verified_files(data_dir: Path) -> None:
+    expected = dict(line.split()[::-1] for line in (data_dir / "SHA256SUMS").read_text().splitlines())
+    assert expected == {  # the checksums the Hugging Face loader recorded for the original dair-ai files
+        "train.txt": "3ab03d945a6cb783d818ccd06dafd52d2ed8b4f62f0f85a09d7d11870865b190",
+        "val.txt": "34faaa31962fe63cdf5dbf6c132ef8ab166c640254ab991af78f3aea375e79ef",
+        "test.txt": "60f531690d20127339e7f054edc299a82c627b5ec0dd5d552d53d544e0cfcc17",
+    }
+    for name, digest in expected.items():
+        assert hashlib.sha256(gzip.decompress((data_dir / f"{name}.gz").read_bytes())).hexdigest() == digest, name
+
+
+def test_shipped_copy_loads_with_the_data_cards_counts_and_the_hub_label_order(data_dir: Path) -> None:
     splits = load_splits(str(data_dir))
-    expected = {  # from ../shared/data/emotion/README.md
+    expected = {  # the label distribution of the data card (16000 / 2000 / 2000)
         "train": [4666, 5362, 1304, 2159, 1937, 572],
         "validation": [550, 704, 178, 275, 212, 81],
         "test": [581, 695, 159, 275, 224, 66],
@@ -69,7 +83,41 @@ def test_real_data_counts_match_its_readme(data_dir: Path) -> None:
     for name, counts in expected.items():
         found = Counter(splits[name]["label"])
         assert [found[i] for i in range(len(EMOTIONS))] == counts
+        assert len(splits[name]) == sum(counts)
+        # dair-ai/emotion's ClassLabel, in its order
+        assert splits[name].features["label"].names == ["sadness", "joy", "love", "anger", "fear", "surprise"]
     assert splits["train"][0] == {"text": "i didnt feel humiliated", "label": 0}
+
+
+@pytest.mark.parametrize("fmt", ["txt", "csv", "jsonl"])
+def test_gzipped_files_read_like_plain_ones(tmp_path: Path, fmt: str) -> None:
+    plain = load_splits(str(write_dataset(tmp_path / "plain", fmt)))
+    for path in write_dataset(tmp_path / "gz", fmt).iterdir():
+        path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
+        path.unlink()
+    packed = load_splits(str(tmp_path / "gz"))
+    for name in plain:
+        assert packed[name].to_dict() == plain[name].to_dict()
+
+
+def test_gzipped_files_keep_file_and_line_in_errors(tmp_path: Path) -> None:
+    write_dataset(tmp_path, "txt")
+    (tmp_path / "val.txt").unlink()
+    (tmp_path / "val.txt.gz").write_bytes(gzip.compress(b"i feel fine;joy\ni feel meh;boredom\n"))
+    expect_error(tmp_path, f"{tmp_path / 'val.txt.gz'}:2", "unknown label 'boredom'")
+    (tmp_path / "val.txt.gz").write_bytes(gzip.compress(b"i feel fine;joy\n" * 100)[:40])
+    expect_error(tmp_path, str(tmp_path / "val.txt.gz"), "cannot read file")
+    (tmp_path / "val.txt.gz").write_bytes(b"plain text, not gzip;joy\n")
+    expect_error(tmp_path, str(tmp_path / "val.txt.gz"), "cannot read file")
+
+
+def test_unsupported_suffix_is_named(tmp_path: Path) -> None:
+    from emotion.data.local_files import read_split_file
+
+    path = tmp_path / "train.parquet.gz"
+    path.write_bytes(b"")
+    with pytest.raises(DataError, match=r"unsupported file type '\.parquet\.gz'"):
+        read_split_file(path)
 
 
 def expect_error(directory: Path, *fragments: str) -> None:
@@ -154,5 +202,8 @@ def test_empty_split_file(tmp_path: Path) -> None:
 
 def test_missing_directory_and_unreachable_hub(tmp_path: Path) -> None:
     expect_error(tmp_path / "nowhere", "not a data directory")
-    # conftest sets HF_HUB_OFFLINE=1, so the Hub path fails fast and says so.
-    expect_error(Path("dair-ai/emotion"), "dair-ai/emotion", "Hugging Face Hub")
+    # conftest sets HF_HUB_OFFLINE=1, so the Hub path fails fast and says so, with the offline alternative.
+    with pytest.raises(SourceError) as caught:
+        load_splits("dair-ai/emotion")
+    assert str(caught.value) == ("cannot reach the Hugging Face Hub for data set 'dair-ai/emotion'; "
+                                 "offline, use data=carer (shipped with the package) or data.source=/path/to/data_dir")

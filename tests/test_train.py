@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import subprocess
 import sys
@@ -79,7 +80,7 @@ def test_cli_train_and_eval(tmp_path: Path, tiny_model: Path, data_dir: Path, tr
 
 def test_cli_bad_data_is_one_clear_line(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     for name in ("train.txt", "val.txt", "test.txt"):
-        (tmp_path / name).write_text((data_dir / name).read_text())
+        (tmp_path / name).write_bytes(gzip.decompress((data_dir / f"{name}.gz").read_bytes()))
     with (tmp_path / "val.txt").open("a") as handle:
         handle.write("i feel ecstatic;ecstasy\n")
     result = run_cli("emotion.train", "debug=fdr", f"data.source={tmp_path}", f"model.pretrained={tiny_model}",

@@ -2,6 +2,6 @@
 
 from emotion.data.datamodule import EmotionDataModule
 from emotion.data.errors import DataError
-from emotion.data.splits import load_splits
+from emotion.data.splits import CARER_DIR, load_splits
 
-__all__ = ["DataError", "EmotionDataModule", "load_splits"]
+__all__ = ["CARER_DIR", "DataError", "EmotionDataModule", "load_splits"]

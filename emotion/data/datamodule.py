@@ -12,6 +12,7 @@ from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedToken
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
 from emotion.data.splits import SPLITS, load_splits
+from emotion.utils.hub import from_pretrained
 
 Padding = Literal["batch", "global"]
 
@@ -40,7 +41,7 @@ class EmotionDataModule(L.LightningDataModule):
         if padding not in ("batch", "global"):
             raise ValueError(f"data.padding: expected 'batch' or 'global', got {padding!r}")
         self.save_hyperparameters(logger=False)
-        self.tokenizer: PreTrainedTokenizerBase = AutoTokenizer.from_pretrained(tokenizer)
+        self.tokenizer: PreTrainedTokenizerBase = from_pretrained(AutoTokenizer.from_pretrained, tokenizer, "tokenizer")
         self.raw: DatasetDict | None = None
         self.tokenized: DatasetDict | None = None
         self.collator: DataCollatorWithPadding | None = None

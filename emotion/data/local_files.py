@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import gzip
+import io
 import json
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
@@ -11,7 +13,8 @@ from pathlib import Path
 from emotion.data.errors import DataError
 from emotion.labels import EMOTIONS, LABEL2ID
 
-SUFFIXES: tuple[str, ...] = (".txt", ".csv", ".jsonl", ".parquet")
+# Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
+SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
 SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "train": ("train",),
     "validation": ("validation", "val", "valid", "dev"),
@@ -43,19 +46,15 @@ def find_split_file(directory: Path, split: str) -> Path:
 def read_split_file(path: Path) -> tuple[list[str], list[int]]:
     """Texts and label ids of one split file, in file order."""
     readers = {".txt": _txt_rows, ".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
-    reader = readers.get(path.suffix)
-    if reader is None:
-        raise DataError(f"{path}: unsupported file type {path.suffix!r} (expected one of {', '.join(SUFFIXES)})")
+    reader = readers[_checked_format(path, SUFFIXES)]
     with _reading(path):
         return _validated(path, reader(path))
 
 
 def read_text_file(path: Path) -> list[str]:
-    """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl."""
+    """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl (each may be .gz)."""
     readers = {".txt": _plain_lines, ".csv": _csv_rows, ".jsonl": _jsonl_rows}
-    reader = readers.get(path.suffix)
-    if reader is None:
-        raise DataError(f"{path}: unsupported file type {path.suffix!r} (expected .txt, .csv or .jsonl)")
+    reader = readers[_checked_format(path, tuple(s for s in SUFFIXES if s != ".parquet"))]
     with _reading(path):
         texts = [_checked_text(where, text) for where, text in reader(path, fields=("text",))]
     if not texts:
@@ -63,13 +62,28 @@ def read_text_file(path: Path) -> list[str]:
     return texts
 
 
+def _checked_format(path: Path, allowed: tuple[str, ...]) -> str:
+    """The reader's format key (`.txt`, `.csv`, ...) of an allowed file type, else a one-line error."""
+    suffix = "".join(path.suffixes[-2:]) if path.suffix == ".gz" else path.suffix
+    if suffix not in allowed:
+        raise DataError(f"{path}: unsupported file type {suffix or '(none)'!r} (expected one of {', '.join(allowed)})")
+    return suffix.removesuffix(".gz")
+
+
+def _open_text(path: Path) -> io.TextIOBase:
+    """UTF-8 text with newlines kept as written; a `.gz` file is decompressed on the fly."""
+    if path.suffix == ".gz":
+        return gzip.open(path, "rt", encoding="utf-8", newline="")
+    return path.open(encoding="utf-8", newline="")
+
+
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
     """File-level failures as one-line DataErrors naming the file."""
     try:
         yield
-    except OSError as err:
-        raise DataError(f"{path}: cannot read file: {err.strerror or err}") from err
+    except (OSError, EOFError) as err:  # EOFError: a truncated .gz
+        raise DataError(f"{path}: cannot read file: {getattr(err, 'strerror', None) or err}") from err
     except UnicodeDecodeError as err:
         raise DataError(f"{path}: not valid UTF-8 at byte {err.start}") from err
 
@@ -102,7 +116,7 @@ def _label_id(where: str, label: object) -> int:
 
 
 def _txt_rows(path: Path) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             line = line.rstrip("\r\n")
             where = f"{path}:{number}"
@@ -115,13 +129,13 @@ def _txt_rows(path: Path) -> Iterator[Row]:
 
 
 def _plain_lines(path: Path, fields: tuple[str, ...] = ("text",)) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             yield f"{path}:{number}", line.rstrip("\r\n")
 
 
 def _csv_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
-    with path.open(encoding="utf-8", newline="") as handle:
+    with _open_text(path) as handle:
         reader = csv.DictReader(handle)
         _require_fields(path, reader.fieldnames or [], fields)
         for record in reader:
@@ -129,7 +143,7 @@ def _csv_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
 
 
 def _jsonl_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
-    with path.open(encoding="utf-8") as handle:
+    with _open_text(path) as handle:
         for number, line in enumerate(handle, start=1):
             where = f"{path}:{number}"
             try:

@@ -9,8 +9,11 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 from emotion.data.errors import DataError
 from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_file
 from emotion.labels import EMOTIONS
+from emotion.utils.hub import DATA_OFFLINE_HINT, SourceError, first_line, hub_unreachable, quiet_hub
 
 SPLITS: tuple[str, ...] = tuple(SPLIT_STEMS)
+# The CARER split files that ship inside the package (see carer/README.md).
+CARER_DIR = Path(__file__).resolve().parent / "carer"
 FEATURES = Features({"text": Value("string"), "label": ClassLabel(names=list(EMOTIONS))})
 
 
@@ -36,9 +39,13 @@ def _load_hub(name: str) -> DatasetDict:
     from datasets import load_dataset
 
     try:
-        loaded = load_dataset(name)
+        with quiet_hub():
+            loaded = load_dataset(name)
     except Exception as err:  # offline, unknown id, ...: say which source failed and why, on one line
-        raise DataError(f"{name}: not a local directory, and loading it from the Hugging Face Hub failed: {err}") from err
+        if hub_unreachable(err):
+            raise SourceError(f"cannot reach the Hugging Face Hub for data set {name!r}; {DATA_OFFLINE_HINT}") from err
+        raise DataError(f"{name}: not a local directory, and loading it from the Hugging Face Hub failed: "
+                        f"{first_line(err)}") from err
     missing = [split for split in SPLITS if split not in loaded]
     if missing:
         raise DataError(f"{name}: Hub data set has no {missing[0]!r} split (has {', '.join(loaded)})")

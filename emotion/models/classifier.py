@@ -9,6 +9,7 @@ from transformers import AutoModelForSequenceClassification, get_linear_schedule
 
 from emotion.labels import EMOTIONS, ID2LABEL, LABEL2ID
 from emotion.models.metrics import classification_metrics
+from emotion.utils.hub import from_pretrained
 
 STAGES: tuple[str, ...] = ("val", "test")
 
@@ -20,8 +21,9 @@ class EmotionClassifier(L.LightningModule):
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0) -> None:
         super().__init__()
         self.save_hyperparameters()
-        self.model = AutoModelForSequenceClassification.from_pretrained(
-            pretrained, num_labels=len(EMOTIONS), id2label=ID2LABEL, label2id=LABEL2ID
+        self.model = from_pretrained(
+            AutoModelForSequenceClassification.from_pretrained, pretrained,
+            num_labels=len(EMOTIONS), id2label=ID2LABEL, label2id=LABEL2ID,
         )
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
         self.metrics = nn.ModuleDict({stage: classification_metrics(stage) for stage in STAGES})

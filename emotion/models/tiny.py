@@ -47,11 +47,11 @@ def build_tiny_checkpoint(
 
 
 def main() -> None:
-    from emotion.data import load_splits
+    from emotion.data import CARER_DIR, load_splits
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--data", default="../shared/data/emotion", help="data directory or Hub id for the vocab")
+    parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id for the vocab (default: shipped)")
     args = parser.parse_args()
     texts = load_splits(args.data)["train"]["text"]
     print(build_tiny_checkpoint(args.out_dir, texts))

@@ -15,6 +15,7 @@ import numpy as np
 from transformers import AutoTokenizer
 
 from emotion.labels import EMOTIONS
+from emotion.utils.hub import SourceError
 
 Backend = Literal["torch", "onnx", "onnx-int8"]
 BACKENDS: tuple[str, ...] = ("torch", "onnx", "onnx-int8")
@@ -42,6 +43,8 @@ class Predictor:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
+        if not self.model_dir.is_dir():
+            raise SourceError(f"no such model folder: {model_dir}")
         self.backend = backend
         self.batch_size = batch_size
         self.max_length = max_length

@@ -1,4 +1,4 @@
-"""Bad input ends a command with one line naming the file and line at fault, not a traceback."""
+"""Bad input ends a command with one line naming the file, line or key at fault, not a traceback."""
 
 from __future__ import annotations
 
@@ -6,9 +6,20 @@ import functools
 from collections.abc import Callable
 from typing import TypeVar
 
-from emotion.data import DataError
-
 T = TypeVar("T")
+
+
+class UserError(ValueError):
+    """A mistake the user can fix (bad data, a missing model folder, no Hub): shown as one `error:` line."""
+
+
+def user_error(err: BaseException) -> UserError | None:
+    """The UserError behind `err`, looking through wrappers such as Hydra's InstantiationException."""
+    while err is not None:
+        if isinstance(err, UserError):
+            return err
+        err = err.__cause__
+    return None
 
 
 def one_line_errors(task: Callable[..., T]) -> Callable[..., T]:
@@ -16,7 +27,10 @@ def one_line_errors(task: Callable[..., T]) -> Callable[..., T]:
     def run(*args, **kwargs) -> T:
         try:
             return task(*args, **kwargs)
-        except DataError as err:
-            raise SystemExit(f"error: {err}") from None
+        except Exception as err:
+            found = user_error(err)
+            if found is None:
+                raise
+            raise SystemExit(f"error: {found}") from None
 
     return run

