@@ -7,9 +7,9 @@ from pathlib import Path
 import hydra
 from omegaconf import DictConfig
 
-from emotion.checkpoints import load_classifier_and_data
-from emotion.evaluation import evaluate, single_device_trainer
-from emotion.reports import write_json
+from emotion.models.checkpoint import load_classifier_and_data
+from emotion.training.final_metrics import evaluate, single_device_trainer
+from emotion.reporting.tables import write_json
 from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 

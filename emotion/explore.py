@@ -16,9 +16,9 @@ from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
 from emotion.data import load_splits
-from emotion.labels import EMOTIONS
-from emotion.plots import class_balance_figure, save, words_per_tweet_figure
-from emotion.reports import markdown_table, write_json
+from emotion.data.labels import EMOTIONS
+from emotion.reporting.figures import class_balance_figure, save, words_per_tweet_figure
+from emotion.reporting.tables import markdown_table, write_json
 from emotion.utils.errors import one_line_errors
 from emotion.utils.hub import from_pretrained
 

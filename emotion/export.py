@@ -14,14 +14,14 @@ import hydra
 import numpy as np
 from omegaconf import DictConfig
 
-from emotion.checkpoints import load_classifier_and_data
-from emotion.model_card import write_model_card
-from emotion.models.hf_folder import save_hf_folder
+from emotion.models.checkpoint import load_classifier_and_data
+from emotion.serving.model_card import write_model_card
+from emotion.serving.hf_folder import save_hf_folder
 from emotion.models.metrics import scores
-from emotion.reports import write_json
-from emotion.plots import save_confusion_matrix
+from emotion.reporting.tables import write_json
+from emotion.reporting.figures import save_confusion_matrix
 from emotion.serving import Predictor
-from emotion.serving.onnx_export import export_onnx, quantize_int8
+from emotion.serving.onnx_models import export_onnx, quantize_int8
 from emotion.utils.errors import one_line_errors
 
 log = logging.getLogger(__name__)

@@ -7,59 +7,21 @@ validation and test. Writes metrics.json, a confusion matrix and the UMAP map in
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from pathlib import Path
 
 import hydra
-import numpy as np
-import torch
 from omegaconf import DictConfig
-from transformers import AutoModel
 
+from emotion.analysis.feature_cache import cached_hidden_states
+from emotion.analysis.projection import umap_coordinates
 from emotion.data import EmotionDataModule
-from emotion.inference import hidden_states
 from emotion.models.metrics import scores
-from emotion.plots import save, save_confusion_matrix, umap_panels_figure
-from emotion.projection import umap_coordinates
-from emotion.reports import write_json
+from emotion.reporting.figures import save, save_confusion_matrix, umap_panels_figure
+from emotion.reporting.tables import write_json
 from emotion.utils.errors import one_line_errors
-from emotion.utils.hub import from_pretrained
 
 log = logging.getLogger(__name__)
-SPLITS = ("train", "validation", "test")
-
-
-def cache_key(pretrained: str, datamodule: EmotionDataModule, pooling: str) -> str:
-    """Changes when the weights, the texts or labels, the tokenization or the pooling change."""
-    digest = hashlib.sha256(f"{pooling}|{datamodule.hparams.max_length}|{pretrained}".encode())
-    model_dir = Path(pretrained)
-    if model_dir.is_dir():
-        for path in sorted(model_dir.glob("*")):
-            if path.is_file() and path.suffix in (".json", ".safetensors", ".bin", ".txt"):
-                digest.update(path.name.encode() + path.read_bytes())
-    for split in SPLITS:
-        raw = datamodule.raw[split]
-        digest.update(split.encode() + "\n".join(raw["text"]).encode() + bytes(raw["label"]))
-    return digest.hexdigest()[:20]
-
-
-def cached_hidden_states(
-    pretrained: str, datamodule: EmotionDataModule, pooling: str, cache_dir: Path
-) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-    """Hidden states and labels per split, computed once per cache key."""
-    path = Path(cache_dir) / f"{cache_key(pretrained, datamodule, pooling)}.npz"
-    if path.is_file():
-        log.info("Reusing cached hidden states %s", path)
-        with np.load(path) as stored:
-            return {split: (stored[f"{split}_x"], stored[f"{split}_y"]) for split in SPLITS}
-    device = "cuda" if torch.cuda.is_available() else "cpu"
-    encoder = from_pretrained(AutoModel.from_pretrained, pretrained).to(device)
-    features = {split: hidden_states(encoder, datamodule.eval_dataloader(split), pooling) for split in SPLITS}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")})
-    log.info("Cached hidden states in %s", path)
-    return features
 
 
 def run_features(cfg: DictConfig) -> dict[str, float]:

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from emotion.data import DataError
 from emotion.data.local_files import read_text_file
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from emotion.serving import BACKENDS, Prediction, Predictor
 from emotion.utils.cli import accept_model_override
 from emotion.utils.errors import one_line_errors
@@ -94,7 +94,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     else:
         write_predictions(predictions, sys.stdout, fmt)
     if args.plot:
-        from emotion.plots import probabilities_figure, save
+        from emotion.reporting.figures import probabilities_figure, save
 
         save(probabilities_figure(texts[0], [predictions[0].probabilities[e] for e in EMOTIONS]), args.plot)
 

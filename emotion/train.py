@@ -16,9 +16,9 @@ from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from emotion.evaluation import evaluate, release_distributed, single_device_trainer
-from emotion.models.hf_folder import save_hf_folder
-from emotion.reports import write_json
+from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
+from emotion.serving.hf_folder import save_hf_folder
+from emotion.reporting.tables import write_json
 from emotion.utils.errors import one_line_errors
 from emotion.utils.instantiate import instantiate_all
 

@@ -9,11 +9,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-import emotion.features as features_module
+import emotion.analysis.feature_cache as feature_cache
 from emotion.analyze import analyze
 from emotion.explore import summarize
 from emotion.features import run_features
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from tests.conftest import assert_png
 
 
@@ -62,7 +62,7 @@ def test_features_experiment_scores_baselines_and_reuses_its_cache(make_config, 
     def no_recompute(*args, **kwargs):
         raise AssertionError("hidden states were recomputed despite the cache")
 
-    monkeypatch.setattr(features_module, "hidden_states", no_recompute)
+    monkeypatch.setattr(feature_cache, "hidden_states", no_recompute)
     again = run_features(make_config(*overrides, config_name="features"))
     assert again == metrics
     with pytest.raises(AssertionError, match="recomputed"):  # a different pooling is a different cache entry

@@ -17,7 +17,7 @@ import pytest
 from transformers import pipeline
 
 from emotion.export import export
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from tests.conftest import ONE_EPOCH, ROOT, assert_png, compose_config
 
 

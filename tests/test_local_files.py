@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from emotion.data import DataError, load_splits
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from emotion.utils.hub import SourceError
 
 ROWS = [("i feel wonderful today", "joy"), ("i am so scared of the dark", "fear"), ("this made me feel sad", "sadness")]

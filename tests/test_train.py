@@ -13,7 +13,7 @@ import pytest
 from transformers import pipeline
 
 from emotion.eval import evaluate_checkpoint
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from emotion.train import HF_FOLDER, train
 from tests.conftest import ONE_EPOCH, ROOT, assert_png
 

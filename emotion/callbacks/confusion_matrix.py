@@ -8,9 +8,9 @@ import lightning as L
 from lightning.pytorch.trainer.states import TrainerFn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
-from emotion.callbacks.figures import plots_dir, publish
-from emotion.labels import EMOTIONS
-from emotion.plots import confusion_matrix_figure
+from emotion.callbacks.publish import plots_dir, publish
+from emotion.data.labels import EMOTIONS
+from emotion.reporting.figures import confusion_matrix_figure
 
 
 class ConfusionMatrixPlot(L.Callback):

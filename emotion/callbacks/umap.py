@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import lightning as L
 
-from emotion.callbacks.figures import plots_dir, publish
-from emotion.inference import hidden_states
-from emotion.plots import umap_panels_figure
-from emotion.projection import umap_coordinates
+from emotion.callbacks.publish import plots_dir, publish
+from emotion.models.outputs import hidden_states
+from emotion.reporting.figures import umap_panels_figure
+from emotion.analysis.projection import umap_coordinates
 
 
 class UmapPlot(L.Callback):

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from emotion.data.errors import DataError
-from emotion.labels import EMOTIONS, LABEL2ID
+from emotion.data.labels import EMOTIONS, LABEL2ID
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
 SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")

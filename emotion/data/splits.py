@@ -8,7 +8,7 @@ from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from emotion.data.errors import DataError
 from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_file
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from emotion.utils.hub import DATA_OFFLINE_HINT, SourceError, first_line, hub_unreachable, quiet_hub
 
 SPLITS: tuple[str, ...] = tuple(SPLIT_STEMS)

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
-from emotion.labels import EMOTIONS, ID2LABEL, LABEL2ID
+from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
 from emotion.models.metrics import classification_metrics
 from emotion.utils.hub import from_pretrained
 

@@ -7,7 +7,7 @@ from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from torchmetrics.wrappers import ClasswiseWrapper
 
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 
 
 def classification_metrics(stage: str) -> MetricCollection:

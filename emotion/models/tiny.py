@@ -14,7 +14,7 @@ import torch
 from tokenizers import BertWordPieceTokenizer
 from transformers import DistilBertConfig, DistilBertForSequenceClassification, DistilBertTokenizerFast
 
-from emotion.labels import EMOTIONS, ID2LABEL, LABEL2ID
+from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
 
 SPECIAL_TOKENS = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
 

@@ -1,5 +1,5 @@
 """Inference on new text: one predictor for the CLI, the HTTP service and the benchmark."""
 
-from emotion.serving.predictor import BACKENDS, Prediction, Predictor
+from emotion.serving.backends import BACKENDS, Prediction, Predictor
 
 __all__ = ["BACKENDS", "Prediction", "Predictor"]

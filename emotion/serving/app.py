@@ -5,8 +5,8 @@ from __future__ import annotations
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
 
-from emotion.labels import EMOTIONS
-from emotion.serving.predictor import Predictor
+from emotion.data.labels import EMOTIONS
+from emotion.serving.backends import Predictor
 
 
 class PredictRequest(BaseModel):

@@ -13,6 +13,10 @@ class UserError(ValueError):
     """A mistake the user can fix (bad data, a missing model folder, no Hub): shown as one `error:` line."""
 
 
+class ConfigError(UserError):
+    """A config value that is missing, of the wrong type or out of range; the message names the key."""
+
+
 def user_error(err: BaseException) -> UserError | None:
     """The UserError behind `err`, looking through wrappers such as Hydra's InstantiationException."""
     while err is not None:

@@ -1,6 +1,6 @@
 """Training throughput of three batching schemes on the real data, and validation accuracy after a short run.
 
-    python benchmarks/train_throughput.py [--model minilm_offline | --pretrained DIR] [--steps 100]
+    python experiments/benchmark_training.py [--model minilm_offline | --pretrained DIR] [--steps 100]
 
 (a) book: every batch padded to the longest text of the whole data set (`map(tokenize, batched=True,
     batch_size=None)` with padding=True does this); (b) dynamic padding per batch; (c) dynamic padding with
@@ -56,7 +56,7 @@ def run_variant(overrides: list[str], out_dir: Path, skip: int) -> dict:
     from hydra.core.hydra_config import HydraConfig
     from omegaconf import open_dict
 
-    from emotion.evaluation import evaluate, single_device_trainer
+    from emotion.training.final_metrics import evaluate, single_device_trainer
 
     conf = Path(__file__).resolve().parents[1] / "conf"
     with initialize_config_dir(version_base="1.3", config_dir=str(conf)):
@@ -122,7 +122,7 @@ def main() -> None:
         print(f"{name}: {rows[-1]['samples/s']:.1f} samples/s", flush=True)
     for row in rows:
         row["speed-up vs a"] = f"{row['samples/s'] / rows[0]['samples/s']:.2f}x"
-    from emotion.reports import markdown_table
+    from emotion.reporting.tables import markdown_table
 
     print(f"\n{args.steps} steps of batch {args.batch_size} ({args.warmup_steps} untimed), "
           f"model {args.pretrained or args.model}\n")

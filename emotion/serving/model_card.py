@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from emotion.labels import EMOTIONS
-from emotion.reports import markdown_table
+from emotion.data.labels import EMOTIONS
+from emotion.reporting.tables import markdown_table
 
 LIMITS = """\
 - Trained on English tweets that were lowercased and stripped of punctuation, mentions, URLs and hashtags;

@@ -8,7 +8,7 @@ import lightning as L
 from lightning.pytorch.loggers import TensorBoardLogger, WandbLogger
 from matplotlib.figure import Figure
 
-from emotion.plots import save
+from emotion.reporting.figures import save
 
 
 def publish(trainer: L.Trainer, fig: Figure, key: str, path: Path) -> Path:

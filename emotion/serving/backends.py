@@ -14,7 +14,7 @@ from typing import Literal
 import numpy as np
 from transformers import AutoTokenizer
 
-from emotion.labels import EMOTIONS
+from emotion.data.labels import EMOTIONS
 from emotion.utils.hub import SourceError
 
 Backend = Literal["torch", "onnx", "onnx-int8"]

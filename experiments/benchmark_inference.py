@@ -1,6 +1,6 @@
 """Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
 
-    python benchmarks/inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
+    python experiments/benchmark_inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
 
 The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
 - requests: consecutive chunks of the test split, in file order, of `batch` texts each, one call per chunk
@@ -20,8 +20,8 @@ from collections.abc import Callable, Sequence
 import numpy as np
 
 from emotion.data import CARER_DIR, load_splits
-from emotion.labels import EMOTIONS, LABEL2ID
-from emotion.reports import markdown_table
+from emotion.data.labels import EMOTIONS, LABEL2ID
+from emotion.reporting.tables import markdown_table
 from emotion.serving import Predictor
 
 

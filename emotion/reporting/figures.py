@@ -12,7 +12,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from emotion.labels import EMOTIONS  # noqa: E402
+from emotion.data.labels import EMOTIONS  # noqa: E402
 
 PANEL_COLORS = ("Blues", "Oranges", "Reds", "Purples", "Greens", "Greys")
 

@@ -12,7 +12,7 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from emotion.reports import markdown_table
+from emotion.reporting.tables import markdown_table
 
 log = logging.getLogger(__name__)
 

@@ -1,0 +1,1 @@
+"""Studies of the data and of a model's errors and hidden states, used by explore, features and analyze."""
