@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
 import pandas as pd
 from omegaconf import DictConfig
 
 from emotion.analysis.per_example_loss import conflicting_labels, per_example_losses, write_report
 from emotion.models.checkpoint import load_classifier_and_data
 from emotion.models.outputs import predict_logits
-from emotion.utils.errors import one_line_errors
+from emotion.utils.command import hydra_command
 
 
 def analyze(cfg: DictConfig) -> pd.DataFrame:
@@ -28,8 +27,7 @@ def analyze(cfg: DictConfig) -> pd.DataFrame:
     return frame
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="analyze.yaml")
-@one_line_errors
+@hydra_command("analyze")
 def main(cfg: DictConfig) -> None:
     analyze(cfg)
 

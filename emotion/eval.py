@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import hydra
 from omegaconf import DictConfig
 
 from emotion.models.checkpoint import load_classifier_and_data
 from emotion.training.final_metrics import evaluate, single_device_trainer
 from emotion.reporting.tables import write_json
-from emotion.utils.errors import one_line_errors
+from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
 
 
@@ -25,8 +24,7 @@ def evaluate_checkpoint(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="eval.yaml")
-@one_line_errors
+@hydra_command("eval")
 def main(cfg: DictConfig) -> None:
     metrics = evaluate_checkpoint(cfg)
     for name, value in sorted(metrics.items()):

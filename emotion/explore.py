@@ -10,7 +10,6 @@ import logging
 from pathlib import Path
 from typing import Any
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
 from transformers import AutoTokenizer
@@ -19,7 +18,7 @@ from emotion.data import load_splits
 from emotion.data.labels import EMOTIONS
 from emotion.reporting.figures import class_balance_figure, save, words_per_tweet_figure
 from emotion.reporting.tables import markdown_table, write_json
-from emotion.utils.errors import one_line_errors
+from emotion.utils.command import hydra_command
 from emotion.utils.hub import from_pretrained
 
 log = logging.getLogger(__name__)
@@ -61,8 +60,7 @@ def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
     return rows
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="explore.yaml")
-@one_line_errors
+@hydra_command("explore")
 def main(cfg: DictConfig) -> None:
     summarize(cfg)
 

@@ -10,55 +10,63 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-import hydra
 import numpy as np
 from omegaconf import DictConfig
+from transformers import AutoTokenizer
 
-from emotion.models.checkpoint import load_classifier_and_data
-from emotion.serving.model_card import write_model_card
-from emotion.serving.hf_folder import save_hf_folder
+from emotion.data.splits import load_splits, subsample
+from emotion.models.checkpoint import load_classifier
 from emotion.models.metrics import scores
-from emotion.reporting.tables import write_json
 from emotion.reporting.figures import save_confusion_matrix
+from emotion.reporting.tables import write_json
 from emotion.serving import Predictor
+from emotion.serving.hf_folder import save_hf_folder
+from emotion.serving.model_card import write_model_card
 from emotion.serving.onnx_models import export_onnx, quantize_int8
-from emotion.utils.errors import one_line_errors
+from emotion.utils.command import hydra_command
+from emotion.utils.errors import UserError
+from emotion.utils.hub import from_pretrained
+from emotion.utils.logs import stage
 
 log = logging.getLogger(__name__)
 
 
 def export(cfg: DictConfig) -> dict:
-    model, datamodule = load_classifier_and_data(cfg)
+    model = load_classifier(cfg.ckpt_path)
+    tokenizer = from_pretrained(AutoTokenizer.from_pretrained, model.hparams.pretrained, "tokenizer")
+    # Raw texts only: the Predictor tokenizes what it checks.
+    splits = subsample(load_splits(cfg.data.source), cfg.data.max_samples, cfg.data.seed)
     out_dir = Path(cfg.out_dir)
-    save_hf_folder(model.model, datamodule.tokenizer, out_dir)
-    export_onnx(model.model, datamodule.tokenizer, out_dir / "model.onnx", cfg.opset)
-    quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
+    with stage(f"Writing the HF folder, model.onnx and model_int8.onnx to {out_dir}"):
+        save_hf_folder(model.model, tokenizer, out_dir)
+        export_onnx(model.model, tokenizer, out_dir / "model.onnx", cfg.opset)
+        quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
 
     report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
     predictions: dict[str, dict[str, np.ndarray]] = {}
     for backend in ("torch", "onnx", "onnx-int8"):
-        predictor = Predictor(out_dir, backend=backend, max_length=datamodule.hparams.max_length)
-        for split, stage in (("validation", "val"), ("test", "test")):
-            texts, labels = list(datamodule.raw[split]["text"]), np.array(datamodule.raw[split]["label"])
-            preds = predictor.probabilities(texts)[0].argmax(axis=1)
-            predictions.setdefault(backend, {})[split] = preds
-            report[f"{backend}/{stage}"] = scores(preds, labels, stage)
+        predictor = Predictor(out_dir, backend=backend, max_length=cfg.data.max_length)
+        with stage(f"Scoring the {backend} model on validation and test"):
+            for split, prefix in (("validation", "val"), ("test", "test")):
+                texts, labels = list(splits[split]["text"]), np.array(splits[split]["label"])
+                preds = predictor.probabilities(texts)[0].argmax(axis=1)
+                predictions.setdefault(backend, {})[split] = preds
+                report[f"{backend}/{prefix}"] = scores(preds, labels, prefix)
     for backend in ("onnx", "onnx-int8"):
         report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
     write_json(report, out_dir / "export_report.json")
-    save_confusion_matrix(list(datamodule.raw["test"]["label"]), predictions["torch"]["test"],
+    save_confusion_matrix(list(splits["test"]["label"]), predictions["torch"]["test"],
                           "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
     write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
     low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
     if low:
-        raise SystemExit(f"error: {out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
+        raise UserError(f"{out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
     log.info("Exported to %s: agreement onnx %.4f, int8 %.4f", out_dir, report["onnx/test_agreement"],
              report["onnx-int8/test_agreement"])
     return report
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="export.yaml")
-@one_line_errors
+@hydra_command("export")
 def main(cfg: DictConfig) -> None:
     export(cfg)
 

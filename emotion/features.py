@@ -19,28 +19,33 @@ from emotion.data import EmotionDataModule
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save, save_confusion_matrix, umap_panels_figure
 from emotion.reporting.tables import write_json
-from emotion.utils.errors import one_line_errors
+from emotion.utils.command import hydra_command
+from emotion.utils.logs import stage
 
 log = logging.getLogger(__name__)
 
 
 def run_features(cfg: DictConfig) -> dict[str, float]:
     datamodule: EmotionDataModule = hydra.utils.instantiate(cfg.data)
-    datamodule.setup()
+    with stage("Reading and tokenizing the data"):
+        datamodule.setup()
     features = cached_hidden_states(cfg.model.pretrained, datamodule, cfg.features.pooling, Path(cfg.features.cache_dir))
     train_x, train_y = features["train"]
     output_dir = Path(cfg.paths.output_dir)
     metrics: dict[str, float] = {}
     for name, estimator_cfg in (("logreg", cfg.classifier), ("dummy", cfg.baseline)):
-        estimator = hydra.utils.instantiate(estimator_cfg).fit(train_x, train_y)
-        for split, stage in (("validation", "val"), ("test", "test")):
-            x, y = features[split]
-            preds = estimator.predict(x)
-            metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, stage).items()})
-            if name == "logreg" and split == "validation":
-                save_confusion_matrix(y, preds, "Logistic regression on hidden states (validation)",
-                                      output_dir / "confusion_matrix_logreg_val.png")
-    coords, labels = umap_coordinates(train_x, train_y, cfg.seed, cfg.umap.max_points)
+        with stage(f"Fitting {name} on {len(train_x)} vectors and scoring validation and test"):
+            estimator = hydra.utils.instantiate(estimator_cfg).fit(train_x, train_y)
+            for split, prefix in (("validation", "val"), ("test", "test")):
+                x, y = features[split]
+                preds = estimator.predict(x)
+                metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, prefix).items()})
+                if name == "logreg" and split == "validation":
+                    save_confusion_matrix(y, preds, "Logistic regression on hidden states (validation)",
+                                          output_dir / "confusion_matrix_logreg_val.png")
+    points = min(len(train_x), cfg.umap.max_points or len(train_x))
+    with stage(f"UMAP of {points} training vectors"):
+        coords, labels = umap_coordinates(train_x, train_y, cfg.seed, cfg.umap.max_points)
     save(umap_panels_figure(coords, labels, f"UMAP of training hidden states ({cfg.features.pooling})"),
          output_dir / "umap_train.png")
     write_json(metrics, output_dir / "metrics.json")
@@ -49,8 +54,7 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="features.yaml")
-@one_line_errors
+@hydra_command("features")
 def main(cfg: DictConfig) -> None:
     run_features(cfg)
 

@@ -27,6 +27,7 @@ from emotion.data.labels import EMOTIONS
 from emotion.serving import BACKENDS, Prediction, Predictor
 from emotion.utils.cli import accept_model_override
 from emotion.utils.errors import one_line_errors
+from emotion.utils.logs import quiet_libraries
 
 PROBABILITY_COLUMNS = [f"p_{name}" for name in EMOTIONS]
 
@@ -41,6 +42,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--max-length", type=int, default=128, help="longer texts are truncated, with a warning")
     parser.add_argument("--plot", type=Path, help="bar chart of the class probabilities of the one text given")
+    parser.add_argument("--verbose", action="store_true", help="show the libraries' own logs and progress bars")
     args = parser.parse_args(accept_model_override(argv))
     if args.file and args.texts:
         parser.error("give texts or --file, not both")
@@ -77,6 +79,7 @@ def write_predictions(predictions: Iterable[Prediction], out: TextIO, fmt: str) 
 @one_line_errors
 def main(argv: Sequence[str] | None = None) -> None:
     args = parse_args(sys.argv[1:] if argv is None else argv)
+    quiet_libraries(args.verbose)
     texts = read_inputs(args, sys.stdin)
     predictor = Predictor(args.model, backend=args.backend, batch_size=args.batch_size, max_length=args.max_length)
     stream = predictor.predict_stream(texts, chunk=max(args.batch_size, 256))

@@ -6,45 +6,30 @@ one device, writes `metrics.json` and exports a Hugging Face model folder into t
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import hydra
 import lightning as L
 from lightning.pytorch.callbacks import Checkpoint
-from hydra.core.hydra_config import HydraConfig
-from hydra.types import RunMode
 from omegaconf import DictConfig, OmegaConf
 
-from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
-from emotion.serving.hf_folder import save_hf_folder
 from emotion.reporting.tables import write_json
-from emotion.utils.errors import one_line_errors
+from emotion.serving.hf_folder import save_hf_folder
+from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
+from emotion.training.launch import check_launch, finish_wandb_run, metric_value
+from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
 
 HF_FOLDER = "hf_model"
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Runs one training job; returns the evaluation metrics (empty on ranks other than 0)."""
+    """Runs one training job; returns the evaluation metrics (with `test=false`, the last validation's; empty on
+    ranks other than 0)."""
     try:
         return _train(cfg)
     finally:
         finish_wandb_run()
-
-
-def finish_wandb_run() -> None:
-    """Each job of a multirun must be its own wandb run, and an offline run is only complete once finished."""
-    wandb = sys.modules.get("wandb")
-    if wandb is not None and wandb.run is not None:
-        wandb.finish()
-
-
-def check_launch(cfg: DictConfig) -> None:
-    """Plain `ddp` re-runs the command line once per extra process; inside a multirun that would start whole sweeps."""
-    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
-    if multirun and cfg.trainer.get("strategy") == "ddp" and cfg.trainer.get("devices") not in (1, "1"):
-        raise ValueError("trainer.strategy=ddp cannot run inside a Hydra multirun; use trainer.strategy=ddp_spawn")
 
 
 def _train(cfg: DictConfig) -> dict[str, float]:
@@ -62,8 +47,10 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     release_distributed()
-    if not trainer.is_global_zero or not cfg.get("test"):
+    if not trainer.is_global_zero:
         return {}
+    if not cfg.get("test"):
+        return {name: float(value) for name, value in trainer.callback_metrics.items()}
 
     output_dir = Path(cfg.paths.output_dir)
     analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
@@ -78,10 +65,9 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     return metrics
 
 
-@hydra.main(version_base="1.3", config_path="../conf", config_name="train.yaml")
-@one_line_errors
+@hydra_command("train")
 def main(cfg: DictConfig) -> float | None:
-    return train(cfg).get(cfg.get("optimized_metric"))
+    return metric_value(train(cfg), cfg.get("optimized_metric"))
 
 
 if __name__ == "__main__":

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+import re
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,8 @@ def test_explore_writes_plots_and_table(make_config) -> None:
     assert "| train | 16000 | 4666 |" in (out / "summary.md").read_text()
 
 
-def test_features_experiment_scores_baselines_and_reuses_its_cache(make_config, tmp_path: Path, monkeypatch) -> None:
+def test_features_experiment_scores_baselines_and_reuses_its_cache(make_config, tmp_path: Path, monkeypatch,
+                                                                  caplog) -> None:
     overrides = [
         "experiment=features",
         "data.max_samples={train: 1500, validation: 400, test: 400}",
@@ -39,7 +42,11 @@ def test_features_experiment_scores_baselines_and_reuses_its_cache(make_config, 
         f"paths.cache_dir={tmp_path / 'cache'}",
     ]
     cfg = make_config(*overrides, config_name="features")
-    metrics = run_features(cfg)
+    with caplog.at_level(logging.INFO, logger="emotion"):
+        metrics = run_features(cfg)
+    # every long stage says how long it took
+    for stage in ("Reading and tokenizing the data", "Fitting logreg on 1500 vectors", "UMAP of 400 training vectors"):
+        assert any(re.match(rf"{stage}.*: \d+\.\d s$", message) for message in caplog.messages), caplog.messages
     out = Path(cfg.paths.output_dir)
     assert_png(out / "confusion_matrix_logreg_val.png")
     assert_png(out / "umap_train.png")
@@ -91,3 +98,10 @@ def test_error_analysis_sorts_by_loss_and_flags_conflicts(make_config, trained_r
     assert "i feel so blessed to be a part of your days" in flagged
     report = (out / "report_validation.md").read_text()
     assert "## Hardest 5" in report and "i feel so blessed to be a part of your days" in report
+
+
+def test_tables_print_counts_as_integers_and_scores_to_four_places() -> None:
+    from emotion.reporting.tables import markdown_table
+
+    table = markdown_table([{"examples": 16000, "words_p50": 17.0, "samples/s": 82.2456, "acc": 0.93451, "ms": 1234.56}])
+    assert table.splitlines()[-1] == "| 16000 | 17 | 82.25 | 0.9345 | 1234.6 |"

@@ -56,6 +56,7 @@ def test_predict_texts_and_stdin(exported, backend: str) -> None:
     model = f"model={exported[0]}"
     result = predict_cli(model, "--backend", backend, "i feel great", "that was terrifying")
     assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stderr == ""  # no weight-loading bars or other library chatter
     rows = [json.loads(line) for line in result.stdout.splitlines()]
     assert [row["text"] for row in rows] == ["i feel great", "that was terrifying"]
     for row in rows:

@@ -16,7 +16,8 @@ import torch
 
 from emotion.train import train
 from tests.conftest import ROOT
-from tests.wandb_records import history
+from tests.helpers.batch_probe import PROBE, samples_per_step
+from tests.helpers.wandb_records import history
 
 FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
 
@@ -60,13 +61,15 @@ def test_wandb_offline_run_holds_the_metrics(make_config) -> None:
     assert logged["test/confusion_matrix/_type"] == ["images/separated"]  # the confusion-matrix image went too
 
 
-def test_two_process_cpu_ddp(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+def test_two_process_cpu_ddp_keeps_the_global_batch(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     cli("trainer=ddp_cpu_sim", *FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}",
-        f"hydra.run.dir={tmp_path}")
+        f"hydra.run.dir={tmp_path}", PROBE)
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    # 512 training examples, batch 64 per process, 2 processes: 4 optimizer steps per epoch.
+    # 512 training examples, global batch 64 = 32 per process x 2 processes: 8 optimizer steps of 64 samples,
+    # exactly as on one device.
+    assert samples_per_step(tmp_path) == (8, [64] * 8)
     best = torch.load(metrics["best_model_path"], map_location="cpu", weights_only=False)
-    assert best["global_step"] == 4
+    assert best["global_step"] == 8
     # Reported metrics come from one device on the exact split (256 validation examples, none repeated).
     assert metrics["val/acc"] * 256 == pytest.approx(round(metrics["val/acc"] * 256), abs=1e-3)
     assert [p.name for p in tmp_path.parent.iterdir() if p.name.startswith(tmp_path.name)] == [tmp_path.name]

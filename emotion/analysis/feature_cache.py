@@ -44,7 +44,10 @@ def cached_hidden_states(
             return {split: (stored[f"{split}_x"], stored[f"{split}_y"]) for split in SPLITS}
     device = "cuda" if torch.cuda.is_available() else "cpu"
     encoder = from_pretrained(AutoModel.from_pretrained, pretrained).to(device)
-    features = {split: hidden_states(encoder, datamodule.eval_dataloader(split), pooling) for split in SPLITS}
+    features = {
+        split: hidden_states(encoder, datamodule.eval_dataloader(split), pooling, progress=f"Encoding {split}")
+        for split in SPLITS
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     np.savez(path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")})
     log.info("Cached hidden states in %s", path)

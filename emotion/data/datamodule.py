@@ -11,10 +11,20 @@ from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
 from transformers.trainer_pt_utils import LengthGroupedSampler
 
-from emotion.data.splits import SPLITS, load_splits
+from emotion.data.splits import load_splits, subsample
+from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
 
 Padding = Literal["batch", "global"]
+
+
+def per_device_batch_size(global_batch: int, world_size: int, accumulation: int) -> int:
+    """The batch each device loads so that one optimizer step sees `global_batch` samples."""
+    parts = world_size * accumulation
+    if global_batch % parts:
+        raise ConfigError(f"data.batch_size={global_batch} (the global batch) does not divide into {world_size} "
+                          f"device(s) x {accumulation} accumulation step(s); use a multiple of {parts}")
+    return global_batch // parts
 
 
 class EmotionDataModule(L.LightningDataModule):
@@ -22,6 +32,10 @@ class EmotionDataModule(L.LightningDataModule):
 
     `padding="global"` pads every batch to the longest tokenized text of the whole data set, as the book's
     `map(tokenize, batched=True, batch_size=None)` does; it exists to measure what dynamic padding saves.
+
+    `batch_size` is the global batch: under a Trainer each device loads batch_size / (devices x nodes x
+    accumulation steps), so the book's 64 stays 64 per optimizer step on 1 or 8 devices. `eval_batch_size` is per
+    device (evaluation batches change no result).
     """
 
     def __init__(
@@ -38,10 +52,12 @@ class EmotionDataModule(L.LightningDataModule):
         seed: int = 42,
     ) -> None:
         super().__init__()
-        if padding not in ("batch", "global"):
-            raise ValueError(f"data.padding: expected 'batch' or 'global', got {padding!r}")
         self.save_hyperparameters(logger=False)
         self.tokenizer: PreTrainedTokenizerBase = from_pretrained(AutoTokenizer.from_pretrained, tokenizer, "tokenizer")
+        limit = self.tokenizer.model_max_length
+        if max_length > limit:
+            raise ConfigError(f"data.max_length={max_length}: above the model's limit of {limit} tokens ({tokenizer})")
+        self.batch_size_per_device = batch_size
         self.raw: DatasetDict | None = None
         self.tokenized: DatasetDict | None = None
         self.collator: DataCollatorWithPadding | None = None
@@ -52,9 +68,13 @@ class EmotionDataModule(L.LightningDataModule):
         load_splits(self.hparams.source)
 
     def setup(self, stage: str | None = None) -> None:
+        if self.trainer is not None:
+            self.batch_size_per_device = per_device_batch_size(
+                self.hparams.batch_size, self.trainer.world_size, self.trainer.accumulate_grad_batches
+            )
         if self.tokenized is not None:
             return
-        self.raw = self._subsampled(load_splits(self.hparams.source))
+        self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
         self.tokenized = self.raw.map(self._tokenize, batched=True, remove_columns=["text"])
         self.tokenized = self.tokenized.rename_column("label", "labels")
         self.lengths = {name: list(split["length"]) for name, split in self.tokenized.items()}
@@ -65,21 +85,6 @@ class EmotionDataModule(L.LightningDataModule):
         else:
             self.collator = DataCollatorWithPadding(self.tokenizer, padding="longest")
         self.tokenized.set_format("torch")
-
-    def _subsampled(self, splits: DatasetDict) -> DatasetDict:
-        """A reproducible random subset per split, for debug runs and tests."""
-        limits = self.hparams.max_samples or {}
-        unknown = set(limits) - set(SPLITS)
-        if unknown:
-            raise ValueError(f"data.max_samples: unknown split {sorted(unknown)[0]!r} (expected {', '.join(SPLITS)})")
-        return DatasetDict(
-            {
-                name: split.shuffle(seed=self.hparams.seed).select(range(min(limits[name], len(split))))
-                if name in limits
-                else split
-                for name, split in splits.items()
-            }
-        )
 
     def _tokenize(self, batch: dict[str, list]) -> dict[str, list]:
         encoded = self.tokenizer(batch["text"], truncation=True, max_length=self.hparams.max_length)
@@ -95,9 +100,9 @@ class EmotionDataModule(L.LightningDataModule):
         split = self.dataset("train")
         if self.hparams.group_by_length:
             generator = torch.Generator().manual_seed(self.hparams.seed)
-            sampler = LengthGroupedSampler(self.hparams.batch_size, lengths=self.lengths["train"], generator=generator)
-            return self._loader(split, self.hparams.batch_size, sampler=sampler)
-        return self._loader(split, self.hparams.batch_size, shuffle=True)
+            sampler = LengthGroupedSampler(self.batch_size_per_device, lengths=self.lengths["train"], generator=generator)
+            return self._loader(split, self.batch_size_per_device, sampler=sampler)
+        return self._loader(split, self.batch_size_per_device, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
         return self.eval_dataloader("validation")

@@ -27,6 +27,17 @@ def load_splits(source: str) -> DatasetDict:
     return _load_hub(source)
 
 
+def subsample(splits: DatasetDict, limits: dict[str, int] | None, seed: int) -> DatasetDict:
+    """A reproducible random subset of at most `limits[split]` rows per split named there, for debug runs and tests."""
+    limits = limits or {}
+    return DatasetDict(
+        {
+            name: split.shuffle(seed=seed).select(range(min(limits[name], len(split)))) if name in limits else split
+            for name, split in splits.items()
+        }
+    )
+
+
 def _load_local(directory: Path) -> DatasetDict:
     splits = {}
     for split in SPLITS:

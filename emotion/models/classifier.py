@@ -8,10 +8,8 @@ from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
 from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
-from emotion.models.metrics import classification_metrics
+from emotion.models.metrics import STAGES, classification_metrics
 from emotion.utils.hub import from_pretrained
-
-STAGES: tuple[str, ...] = ("val", "test")
 
 
 class EmotionClassifier(L.LightningModule):

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torchmetrics import MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassF1Score
 from torchmetrics.wrappers import ClasswiseWrapper
 
 from emotion.data.labels import EMOTIONS
+
+STAGES: tuple[str, ...] = ("val", "test")
 
 
 def classification_metrics(stage: str) -> MetricCollection:
@@ -22,6 +26,14 @@ def classification_metrics(stage: str) -> MetricCollection:
         },
         prefix=f"{stage}/",
     )
+
+
+@functools.cache
+def metric_names() -> tuple[str, ...]:
+    """Every key an evaluation reports (`val/acc`, `test/f1_love`, `val/loss`, ...), e.g. to check a sweep's metric."""
+    every_class = torch.arange(len(EMOTIONS))
+    names = [name for stage in STAGES for name in [*scores(every_class, every_class, stage), f"{stage}/loss"]]
+    return tuple(sorted(names))
 
 
 def scores(preds, labels, stage: str) -> dict[str, float]:

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterable
 from typing import Literal
 
 import numpy as np
 import torch
+from tqdm import tqdm
 from transformers import PreTrainedModel
 
 Pooling = Literal["cls", "mean"]
 
 
-def _batches(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]]):
+def _batches(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]], progress: str | None = None):
+    """Inputs on the model's device and gold labels; `progress` names a progress bar (on stderr) for long loops."""
     model.eval()
-    for batch in loader:
+    for batch in tqdm(loader, desc=progress, unit="batch", disable=progress is None, file=sys.stderr):
         labels = batch.pop("labels")
         yield {name: tensor.to(model.device) for name, tensor in batch.items()}, labels
 
@@ -31,13 +34,14 @@ def predict_logits(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tens
 
 @torch.inference_mode()
 def hidden_states(
-    encoder: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]], pooling: Pooling = "cls"
+    encoder: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]], pooling: Pooling = "cls",
+    progress: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Last-layer `[CLS]` vectors (the book's features), or the attention-masked mean, with gold labels."""
     if pooling not in ("cls", "mean"):
         raise ValueError(f"pooling: expected 'cls' or 'mean', got {pooling!r}")
     features, labels = [], []
-    for inputs, gold in _batches(encoder, loader):
+    for inputs, gold in _batches(encoder, loader, progress):
         last = encoder(**inputs).last_hidden_state
         if pooling == "cls":
             pooled = last[:, 0]

@@ -9,8 +9,19 @@ from typing import Any
 
 
 def _cell(value: Any) -> str:
-    text = f"{value:.4f}" if isinstance(value, float) else str(value)
+    text = _number(value) if isinstance(value, float) else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+def _number(value: float) -> str:
+    """Counts as integers (17, not 17.0000); rates and timings to 1-2 decimals; scores in [0, 1] to 4."""
+    if value.is_integer():
+        return str(int(value))
+    if abs(value) >= 100:
+        return f"{value:.1f}"
+    if abs(value) >= 1:
+        return f"{value:.2f}"
+    return f"{value:.4f}"
 
 
 def write_json(data: Any, path: Path) -> Path:

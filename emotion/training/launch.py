@@ -1,0 +1,41 @@
+"""Rules for a training job inside a Hydra multirun or a DDP launch, checked before any work is done."""
+
+from __future__ import annotations
+
+import sys
+
+from hydra.core.hydra_config import HydraConfig
+from hydra.types import RunMode
+from omegaconf import DictConfig
+
+from emotion.models.metrics import metric_names
+from emotion.utils.errors import ConfigError
+
+
+def check_launch(cfg: DictConfig) -> None:
+    """Plain `ddp` re-runs the command line once per extra process; inside a multirun that would start whole sweeps."""
+    multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
+    if multirun and cfg.trainer.get("strategy") == "ddp" and cfg.trainer.get("devices") not in (1, "1"):
+        raise ConfigError("trainer.strategy=ddp cannot run inside a Hydra multirun; use trainer.strategy=ddp_spawn")
+    metric = cfg.get("optimized_metric")
+    if metric is not None and metric not in metric_names():
+        raise ConfigError(f"optimized_metric={metric!r}: not a metric this run reports "
+                          f"(one of {', '.join(metric_names())})")
+
+
+def metric_value(metrics: dict[str, float], name: str | None) -> float | None:
+    """The value a sweeper optimizes; a run that did not produce it is an error naming what it did produce.
+
+    Ranks other than 0 report nothing (their sweeper value is unused)."""
+    if name is None or not metrics:
+        return None
+    if name not in metrics:
+        raise ConfigError(f"optimized_metric={name!r}: this run did not produce it (it has {', '.join(sorted(metrics))})")
+    return metrics[name]
+
+
+def finish_wandb_run() -> None:
+    """Each job of a multirun must be its own wandb run, and an offline run is only complete once finished."""
+    wandb = sys.modules.get("wandb")
+    if wandb is not None and wandb.run is not None:
+        wandb.finish()
