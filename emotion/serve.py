@@ -1,4 +1,8 @@
-"""Serve a model folder over HTTP: `python -m emotion.serve model=DIR [--backend onnx-int8] [--port 8000]`."""
+"""Serve a model folder over HTTP: `python -m emotion.serve model=DIR [--backend onnx-int8] [--port 8000]`.
+
+A demo page at / (type a text, see the six probabilities; or a batch as a table with a CSV download) and the
+JSON API at /predict and /health.
+"""
 
 from __future__ import annotations
 
@@ -30,6 +34,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     predictor = Predictor(args.model, backend=args.backend, max_length=args.max_length)
+    print(f"Demo page: http://{args.host}:{args.port}/  (JSON API: POST /predict)", flush=True)
     uvicorn.run(create_app(predictor, args.max_texts, args.max_chars), host=args.host, port=args.port)
 
 

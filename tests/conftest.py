@@ -92,6 +92,17 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path, data
     return cfg, train(cfg)
 
 
+@pytest.fixture(scope="session")
+def exported(tmp_path_factory: pytest.TempPathFactory, trained_run, data_dir: Path) -> tuple[Path, dict]:
+    """The one-epoch checkpoint exported (HF folder, ONNX, int8) and its export report."""
+    from emotion.export import export
+
+    run_dir = tmp_path_factory.mktemp("export")
+    cfg = compose_config("export", [f"ckpt_path={trained_run[1]['best_model_path']}", f"data.source={data_dir}",
+                                    ONE_EPOCH[0]], run_dir)
+    return Path(cfg.out_dir), export(cfg)
+
+
 def assert_png(path: Path) -> None:
     """A real, decodable PNG image of some size."""
     from matplotlib.image import imread

@@ -4,29 +4,17 @@ from __future__ import annotations
 
 import csv
 import json
-import socket
 import subprocess
 import sys
-import time
-import urllib.error
-import urllib.request
 from pathlib import Path
 
 import onnx
 import pytest
 from transformers import pipeline
 
-from emotion.export import export
 from emotion.data.labels import EMOTIONS
-from tests.conftest import ONE_EPOCH, ROOT, assert_png, compose_config
-
-
-@pytest.fixture(scope="session")
-def exported(tmp_path_factory: pytest.TempPathFactory, trained_run, data_dir: Path) -> tuple[Path, dict]:
-    run_dir = tmp_path_factory.mktemp("export")
-    cfg = compose_config("export", [f"ckpt_path={trained_run[1]['best_model_path']}", f"data.source={data_dir}",
-                                    ONE_EPOCH[0]], run_dir)
-    return Path(cfg.out_dir), export(cfg)
+from tests.conftest import ROOT, assert_png
+from tests.helpers.service import call, running_service
 
 
 def test_export_writes_three_agreeing_models_and_a_card(exported) -> None:
@@ -90,37 +78,9 @@ def test_predict_plot_and_bad_input(exported, tmp_path: Path) -> None:
     assert empty.stderr.strip().splitlines()[-1] == "error: argument 1: empty text"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def call(url: str, payload: dict | None = None) -> tuple[int, dict]:
-    data = None if payload is None else json.dumps(payload).encode()
-    request = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=30) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        return err.code, json.loads(err.read())
-
-
 def test_http_service_on_localhost(exported) -> None:
-    port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "emotion.serve", f"model={exported[0]}", "--backend", "onnx",
-                               "--port", str(port), "--max-texts", "4", "--max-chars", "100"], cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while True:
-            try:
-                status, health = call(f"{base}/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                assert server.poll() is None and time.monotonic() < deadline, "the service did not start"
-                time.sleep(0.5)
+    with running_service(exported[0], "--backend", "onnx", "--max-texts", "4", "--max-chars", "100") as base:
+        status, health = call(f"{base}/health")
         assert status == 200 and health["status"] == "ok" and health["labels"] == list(EMOTIONS)
 
         status, body = call(f"{base}/predict", {"text": "i feel great"})
@@ -135,9 +95,6 @@ def test_http_service_on_localhost(exported) -> None:
         assert call(f"{base}/predict", {"text": "  "})[0] == 422
         assert call(f"{base}/predict", {})[0] == 422
         assert call(f"{base}/predict", {"texts": []})[0] == 422
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_predictor_batches_by_length_within_budget_and_keeps_order(exported) -> None:

@@ -1,8 +1,15 @@
-"""The HTTP service: `POST /predict` for one text or a batch, `GET /health`."""
+"""The HTTP service: the demo page at `/`, `POST /predict` for one text or a batch, `GET /health`.
+
+The page is one hand-written HTML file (page.html: inline style and script, system fonts), so it works with no
+internet and adds no dependency; it calls the same JSON API as any other client.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from fastapi import FastAPI, HTTPException
+from fastapi.responses import HTMLResponse
 from pydantic import BaseModel
 
 from emotion.data.labels import EMOTIONS
@@ -17,6 +24,11 @@ class PredictRequest(BaseModel):
 def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000) -> FastAPI:
     """Limits answer 413 (too many or too long) and 422 (missing or empty), each with a message saying which."""
     app = FastAPI(title="emotion", description="Emotion of English tweets: " + ", ".join(EMOTIONS))
+    page = (Path(__file__).parent / "page.html").read_text(encoding="utf-8")
+
+    @app.get("/", response_class=HTMLResponse)
+    def demo_page() -> str:
+        return page
 
     @app.get("/health")
     def health() -> dict:
