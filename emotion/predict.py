@@ -23,9 +23,10 @@ from tqdm import tqdm
 
 from emotion.data import DataError
 from emotion.data.local_files import read_text_file
+from emotion.data.texts import text_problem
 from emotion.data.labels import EMOTIONS
 from emotion.serving import BACKENDS, Prediction, Predictor
-from emotion.utils.cli import accept_model_override
+from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
 from emotion.utils.logs import quiet_libraries
 
@@ -39,8 +40,9 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--file", type=Path, help="a .txt (one text per line), .csv or .jsonl ('text' field)")
     parser.add_argument("--output", type=Path, help="write .jsonl or .csv here instead of stdout")
     parser.add_argument("--backend", choices=BACKENDS, default="torch")
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--max-length", type=int, default=128, help="longer texts are truncated, with a warning")
+    parser.add_argument("--batch-size", type=positive_int, default=32)
+    parser.add_argument("--max-length", type=positive_int, default=128,
+                        help="longer texts are truncated, with a warning (at most the model's limit)")
     parser.add_argument("--plot", type=Path, help="bar chart of the class probabilities of the one text given")
     parser.add_argument("--verbose", action="store_true", help="show the libraries' own logs and progress bars")
     args = parser.parse_args(accept_model_override(argv))
@@ -48,20 +50,35 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("give texts or --file, not both")
     if args.plot and (args.file or len(args.texts) != 1):
         parser.error("--plot draws the chart for exactly one text given on the command line")
+    for option, path in (("--output", args.output), ("--plot", args.plot)):
+        if path and not path.parent.is_dir():  # checked now, not after the predictions are computed
+            parser.error(f"{option}: no such folder: {path.parent}")
     return args
 
 
 def read_inputs(args: argparse.Namespace, stdin: TextIO) -> list[str]:
     if args.file:
         return read_text_file(args.file)
-    texts = args.texts or [line.rstrip("\n") for line in stdin]
+    texts = args.texts or _stdin_lines(stdin)
     for index, text in enumerate(texts, start=1):
-        if not text.strip():
+        problem = text_problem(text)
+        if problem:
             where = f"argument {index}" if args.texts else f"<stdin>:{index}"
-            raise DataError(f"{where}: empty text")
+            raise DataError(f"{where}: {problem}")
     if not texts:
         raise DataError("<stdin>: no texts")
     return texts
+
+
+def _stdin_lines(stdin: TextIO) -> list[str]:
+    """Lines of UTF-8 text; anything else is refused with the line where it stops being text."""
+    data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise DataError(f"<stdin>:{line}: not text (invalid UTF-8 at byte offset {err.start})") from None
+    return [line.rstrip("\r") for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
 
 
 def write_predictions(predictions: Iterable[Prediction], out: TextIO, fmt: str) -> None:

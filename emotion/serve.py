@@ -12,7 +12,7 @@ from collections.abc import Sequence
 
 from emotion.serving import BACKENDS, Predictor
 from emotion.serving.app import create_app
-from emotion.utils.cli import accept_model_override
+from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
 from emotion.utils.logs import quiet_libraries
 
@@ -24,9 +24,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--backend", choices=BACKENDS, default="torch")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8000)
-    parser.add_argument("--max-texts", type=int, default=64, help="most texts in one request")
-    parser.add_argument("--max-chars", type=int, default=2000, help="longest text accepted, in characters")
-    parser.add_argument("--max-length", type=int, default=128, help="tokens kept per text")
+    parser.add_argument("--max-texts", type=positive_int, default=64, help="most texts in one request")
+    parser.add_argument("--max-chars", type=positive_int, default=2000, help="longest text accepted, in characters")
+    parser.add_argument("--max-length", type=positive_int, default=128, help="tokens kept per text")
     parser.add_argument("--verbose", action="store_true", help="show the libraries' own logs and progress bars")
     args = parser.parse_args(accept_model_override(sys.argv[1:] if argv is None else argv))
     quiet_libraries(args.verbose)

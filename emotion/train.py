@@ -17,6 +17,7 @@ from emotion.reporting.tables import write_json
 from emotion.serving.hf_folder import save_hf_folder
 from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run, metric_value
+from emotion.training.resume import AtomicCheckpointIO, resume_path
 from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
 
@@ -34,17 +35,19 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 def _train(cfg: DictConfig) -> dict[str, float]:
     check_launch(cfg)
+    resume = resume_path(cfg.get("ckpt_path"), Path(cfg.paths.output_dir) / "checkpoints")
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model)
     loggers = instantiate_all(cfg.get("logger"))
     callbacks = instantiate_all(cfg.get("callbacks"))
-    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers)
+    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers,
+                                                 plugins=[AtomicCheckpointIO()])
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=cfg.get("ckpt_path"))
+    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     release_distributed()
     if not trainer.is_global_zero:

@@ -6,12 +6,14 @@ import csv
 import gzip
 import io
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from emotion.data.errors import DataError
 from emotion.data.labels import EMOTIONS, LABEL2ID
+from emotion.data.texts import text_problem
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
 SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
@@ -71,26 +73,39 @@ def _checked_format(path: Path, allowed: tuple[str, ...]) -> str:
 
 
 def _open_text(path: Path) -> io.TextIOBase:
-    """UTF-8 text with newlines kept as written; a `.gz` file is decompressed on the fly."""
+    """UTF-8 text (a leading byte-order mark dropped) with newlines kept as written; `.gz` decompressed on the fly."""
     if path.suffix == ".gz":
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
+        return gzip.open(path, "rt", encoding="utf-8-sig", newline="")
+    return path.open(encoding="utf-8-sig", newline="")
 
 
 @contextmanager
 def _reading(path: Path) -> Iterator[None]:
-    """File-level failures as one-line DataErrors naming the file."""
+    """File-level failures as one-line DataErrors naming the file (and, for bad UTF-8, the line and byte)."""
     try:
         yield
     except (OSError, EOFError) as err:  # EOFError: a truncated .gz
         raise DataError(f"{path}: cannot read file: {getattr(err, 'strerror', None) or err}") from err
     except UnicodeDecodeError as err:
-        raise DataError(f"{path}: not valid UTF-8 at byte {err.start}") from err
+        raise DataError(_utf8_error(path)) from err
+
+
+def _utf8_error(path: Path) -> str:
+    """Where the first invalid UTF-8 byte is: the text decoder only knows its offset within one read chunk."""
+    data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        of = "of the decompressed file" if path.suffix == ".gz" else "of the file"
+        return f"{path}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start} {of})"
+    return f"{path}: not valid UTF-8"
 
 
 def _checked_text(where: str, text: object) -> str:
-    if not isinstance(text, str) or not text.strip():
-        raise DataError(f"{where}: empty text" if isinstance(text, str) or text is None else f"{where}: not text")
+    problem = text_problem(text)
+    if problem:
+        raise DataError(f"{where}: {problem}")
     return text
 
 
@@ -106,12 +121,12 @@ def _validated(path: Path, rows: Iterable[Row]) -> tuple[list[str], list[int]]:
 
 
 def _label_id(where: str, label: object) -> int:
+    """One of the six names, or a class id 0-5 as an integer or as ASCII digits (not other Unicode digits)."""
     if isinstance(label, str) and label.strip() in LABEL2ID:
         return LABEL2ID[label.strip()]
-    if isinstance(label, str) and label.strip().isdigit():
-        label = int(label.strip())
-    if isinstance(label, int) and not isinstance(label, bool) and 0 <= label < len(EMOTIONS):
-        return label
+    number = int(label.strip()) if isinstance(label, str) and re.fullmatch(r"[0-9]+", label.strip()) else label
+    if isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(EMOTIONS):
+        return number
     raise DataError(f"{where}: unknown label {label!r} (expected one of {', '.join(EMOTIONS)} or 0-{len(EMOTIONS) - 1})")
 
 
@@ -139,7 +154,11 @@ def _csv_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:
         reader = csv.DictReader(handle)
         _require_fields(path, reader.fieldnames or [], fields)
         for record in reader:
-            yield f"{path}:{reader.line_num}", *(record[field] for field in fields)
+            where = f"{path}:{reader.line_num}"
+            if None in record or None in record.values():  # DictReader keeps extra fields under None, fills None
+                found = len(reader.fieldnames) + len(record.get(None, [])) - list(record.values()).count(None)
+                raise DataError(f"{where}: {found} field(s), but the header has {len(reader.fieldnames)}")
+            yield where, *(record[field] for field in fields)
 
 
 def _jsonl_rows(path: Path, fields: tuple[str, ...] = LABELED) -> Iterator[Row]:

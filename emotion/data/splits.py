@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
@@ -11,6 +12,7 @@ from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_fi
 from emotion.data.labels import EMOTIONS
 from emotion.utils.hub import DATA_OFFLINE_HINT, SourceError, first_line, hub_unreachable, quiet_hub
 
+log = logging.getLogger(__name__)
 SPLITS: tuple[str, ...] = tuple(SPLIT_STEMS)
 # The CARER split files that ship inside the package (see carer/README.md).
 CARER_DIR = Path(__file__).resolve().parent / "carer"
@@ -21,10 +23,22 @@ def load_splits(source: str) -> DatasetDict:
     """A local directory if `source` is one, else a Hub data set id such as `dair-ai/emotion`."""
     path = Path(source).expanduser()
     if path.is_dir():
-        return _load_local(path)
-    if path.exists() or source.startswith((".", "/", "~")):
+        splits = _load_local(path)
+    elif path.exists() or source.startswith((".", "/", "~")):
         raise DataError(f"{source}: not a data directory")
-    return _load_hub(source)
+    else:
+        splits = _load_hub(source)
+    _warn_missing_classes(splits, source)
+    return splits
+
+
+def _warn_missing_classes(splits: DatasetDict, source: str) -> None:
+    """A class absent from a split is legal but usually a mistake (a filtered or truncated file): say so."""
+    for name, split in splits.items():
+        present = set(split["label"])
+        for label, emotion in enumerate(EMOTIONS):
+            if label not in present:
+                log.warning("%s: the %s split has no %r example", source, name, emotion)
 
 
 def subsample(splits: DatasetDict, limits: dict[str, int] | None, seed: int) -> DatasetDict:

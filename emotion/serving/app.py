@@ -6,13 +6,17 @@ internet and adds no dependency; it calls the same JSON API as any other client.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
-from fastapi import FastAPI, HTTPException
-from fastapi.responses import HTMLResponse
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
 from emotion.data.labels import EMOTIONS
+from emotion.data.texts import text_problem
 from emotion.serving.backends import Predictor
 
 
@@ -21,10 +25,68 @@ class PredictRequest(BaseModel):
     texts: list[str] | None = None
 
 
+class RequestGuard:
+    """ASGI middleware for POST bodies, applied before anything parses them: a body that does not say it is JSON
+    gets 415, and one longer than `max_bytes` gets 413 (from its Content-Length, or once the stream passes it)."""
+
+    def __init__(self, app: Any, max_bytes: int) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] != "POST":
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        content_type = headers.get(b"content-type", b"").decode("latin-1")
+        if content_type.split(";")[0].strip().lower() != "application/json":
+            return await _reply(send, 415, f"expected a JSON body (content-type: application/json), "
+                                           f"got {content_type or 'no content type'!r}")
+        length = headers.get(b"content-length", b"")
+        if length.isdigit() and int(length) > self.max_bytes:
+            return await _reply(send, 413, f"request body of {int(length)} bytes; the limit is {self.max_bytes}")
+        received = 0
+        refused = False
+
+        async def limited_receive() -> dict:
+            """Passes the body through until it is too long; then answers 413 and tells the app the client left."""
+            nonlocal received, refused
+            if refused:
+                return {"type": "http.disconnect"}
+            message = await receive()
+            received += len(message.get("body", b""))
+            if received > self.max_bytes:
+                refused = True
+                await _reply(send, 413, f"request body over {self.max_bytes} bytes")
+                return {"type": "http.disconnect"}
+            return message
+
+        async def guarded_send(message: dict) -> None:
+            if not refused:  # after a 413 the app's own answer to the "disconnect" is dropped
+                await send(message)
+
+        await self.app(scope, limited_receive, guarded_send)
+
+
+async def _reply(send: Any, status: int, detail: str) -> None:
+    body = json.dumps({"detail": detail}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
 def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000) -> FastAPI:
-    """Limits answer 413 (too many or too long) and 422 (missing or empty), each with a message saying which."""
+    """Limits answer 413 (too many, too long, too big a body), 415 (not JSON) and 422 (missing, empty or not
+    text), each with a message saying which; no input gives a 500."""
     app = FastAPI(title="emotion", description="Emotion of English tweets: " + ", ".join(EMOTIONS))
+    # Worst case of an allowed body: every character escaped as \\uXXXX, plus the JSON around the texts.
+    app.add_middleware(RequestGuard, max_bytes=max_texts * (6 * max_chars + 16) + 1024)
     page = (Path(__file__).parent / "page.html").read_text(encoding="utf-8")
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
+        """Where and what, without echoing the input (which may not even serialize back: Infinity, NaN)."""
+        detail = [{"loc": [str(part) for part in item["loc"]], "msg": item["msg"]} for item in error.errors()]
+        return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.get("/", response_class=HTMLResponse)
     def demo_page() -> str:
@@ -45,8 +107,9 @@ def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000)
         if len(texts) > max_texts:
             raise HTTPException(413, f"{len(texts)} texts in one request; the limit is {max_texts}")
         for index, text in enumerate(texts):
-            if not text.strip():
-                raise HTTPException(422, f"text {index}: empty")
+            problem = text_problem(text)
+            if problem:
+                raise HTTPException(422, f"text {index}: {problem}")
             if len(text) > max_chars:
                 raise HTTPException(413, f"text {index}: {len(text)} characters; the limit is {max_chars}")
         return {"predictions": [p.as_dict() for p in predictor.predict(texts)]}

@@ -15,6 +15,8 @@ import numpy as np
 from transformers import AutoTokenizer
 
 from emotion.data.labels import EMOTIONS
+from emotion.data.texts import text_problem
+from emotion.utils.errors import ConfigError
 from emotion.utils.hub import SourceError
 
 Backend = Literal["torch", "onnx", "onnx-int8"]
@@ -50,6 +52,11 @@ class Predictor:
         self.max_length = max_length
         self.max_tokens = max_tokens
         self.tokenizer = AutoTokenizer.from_pretrained(self.model_dir)
+        limit = self.tokenizer.model_max_length
+        if not 1 <= max_length <= limit:
+            raise ConfigError(f"max_length={max_length}: expected 1 to {limit} (the model's limit)")
+        if batch_size < 1:
+            raise ConfigError(f"batch_size={batch_size}: expected at least 1")
         self._logits = self._torch_logits(threads) if backend == "torch" else self._onnx_logits(threads)
 
     def _torch_logits(self, threads: int | None) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
@@ -71,7 +78,7 @@ class Predictor:
 
         path = self.model_dir / ONNX_FILES[self.backend]
         if not path.is_file():
-            raise FileNotFoundError(f"{path}: not found; make it with `python -m emotion.export`")
+            raise SourceError(f"{path}: not found; the ONNX backends need `python -m emotion.export` output")
         options = ort.SessionOptions()
         if threads:
             options.intra_op_num_threads = threads
@@ -82,8 +89,9 @@ class Predictor:
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities (rows in input order) and whether each text was truncated."""
         for index, text in enumerate(texts):
-            if not isinstance(text, str) or not text.strip():
-                raise ValueError(f"text {index + 1}: empty or not a string")
+            problem = text_problem(text)
+            if problem:
+                raise ValueError(f"text {index + 1}: {problem}")
         encoded = self.tokenizer(list(texts), truncation=False)["input_ids"]
         truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
         # Keep the closing [SEP] of an over-long text, as truncation=True would.
