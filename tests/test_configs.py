@@ -80,3 +80,10 @@ def test_wandb_defaults_to_offline(tmp_path: Path) -> None:
 def test_eval_config_needs_a_checkpoint(tmp_path: Path) -> None:
     cfg = compose_config("eval", ["ckpt_path=/x.ckpt"], tmp_path)
     assert cfg.ckpt_path == "/x.ckpt" and cfg.task_name == "eval"
+
+
+def test_runs_differing_only_in_their_seed_share_a_wandb_group(tmp_path: Path) -> None:
+    first = compose_config("train", ["model.lr=1e-3", "seed=1", "data.batch_size=32"], tmp_path).logger.wandb.group
+    second = compose_config("train", ["data.batch_size=32", "seed=2", "model.lr=1e-3"], tmp_path).logger.wandb.group
+    other = compose_config("train", ["model.lr=3e-3", "seed=1", "data.batch_size=32"], tmp_path).logger.wandb.group
+    assert first == second == "data.batch_size=32,model.lr=1e-3" and other != first

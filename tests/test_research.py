@@ -29,15 +29,23 @@ def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return result
 
 
-def test_grid_multirun_has_one_dir_per_job_and_a_summary(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    cli("-m", "debug=fdr", "model.lr=1e-3,3e-3", f"data.source={data_dir}", f"model.pretrained={tiny_model}",
-        f"hydra.sweep.dir={tmp_path}")
-    assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
+def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(tmp_path: Path, tiny_model: Path,
+                                                                data_dir: Path) -> None:
+    cli("-m", "debug=fdr", "model.lr=1e-3,3e-3", "seed=1,2,3", f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}")
+    assert sorted(int(p.parent.name) for p in tmp_path.glob("*/metrics.json")) == list(range(6))
+    jobs = pd.read_csv(tmp_path / "jobs.csv")
+    assert len(jobs) == 6 and jobs["val/f1_weighted"].is_monotonic_decreasing
     summary = pd.read_csv(tmp_path / "summary.csv")
-    assert sorted(summary["model.lr"]) == [0.001, 0.003]
-    assert summary["val/f1_weighted"].is_monotonic_decreasing
+    assert sorted(summary["model.lr"]) == [0.001, 0.003] and list(summary["n"]) == [3, 3]
+    assert "seed" not in summary and summary["val/f1_weighted_mean"].is_monotonic_decreasing
+    for lr, group in jobs.groupby("model.lr"):
+        row = summary[summary["model.lr"] == lr].iloc[0]
+        for name in ("test/acc", "test/f1_macro", "val/f1_love"):
+            assert row[f"{name}_mean"] == pytest.approx(group[name].mean())
+            assert row[f"{name}_std"] == pytest.approx(group[name].std(ddof=1), nan_ok=True)
     table = (tmp_path / "summary.md").read_text()
-    assert "| job | model.lr | val/f1_weighted |" in table and "data.source" not in table
+    assert "| model.lr | n | val/f1_weighted |" in table and "data.source" not in table and " ± " in table
 
 
 def test_optuna_sweep_runs_two_trials(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:

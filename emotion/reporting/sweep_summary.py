@@ -24,8 +24,9 @@ def job_overrides(job_dir: Path) -> dict[str, str]:
 
 
 class SweepSummary(Callback):
-    """Writes `summary.csv` (every override and metric) and `summary.md` (what the sweep varied and the chosen
-    metric columns) into the sweep dir, best job first."""
+    """At the end of a multirun, in the sweep dir: `jobs.csv` (every job's overrides and metrics, best first), and
+    `summary.csv`/`summary.md` (jobs grouped by every swept override except `seed`: `n` and `<metric>_mean` /
+    `<metric>_std` of each val/test metric, best group first), so a multirun over seeds reads as mean +- std."""
 
     def __init__(self, columns: list[str] | None = None) -> None:
         self.columns = list(columns or [])
@@ -38,16 +39,48 @@ class SweepSummary(Callback):
             return
         overrides = [job_overrides(job_dir) for job_dir in job_dirs]
         swept = sorted({key for job in overrides for key in job if len({o.get(key) for o in overrides}) > 1})
-        frame = pd.DataFrame(
+        jobs = pd.DataFrame(
             [
                 {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
                 for job_dir, job in zip(job_dirs, overrides, strict=True)
             ]
         )
         metric = config.get("optimized_metric")
-        if metric in frame:
-            frame = frame.sort_values(metric, ascending=False)
-        frame.to_csv(sweep_dir / "summary.csv", index=False)
-        shown = list(dict.fromkeys(c for c in ["job", *swept, metric, *self.columns] if c in frame))
-        (sweep_dir / "summary.md").write_text(f"# Sweep {sweep_dir}\n\n" + markdown_table(frame[shown].to_dict("records")))
-        log.info("Sweep summary of %d jobs: %s", len(frame), sweep_dir / "summary.csv")
+        if metric in jobs:
+            jobs = jobs.sort_values(metric, ascending=False)
+        jobs.to_csv(sweep_dir / "jobs.csv", index=False)
+        summary = aggregate_seeds(jobs, [key for key in swept if key != "seed"])
+        if f"{metric}_mean" in summary:
+            summary = summary.sort_values(f"{metric}_mean", ascending=False)
+        summary.to_csv(sweep_dir / "summary.csv", index=False)
+        (sweep_dir / "summary.md").write_text(f"# Sweep {sweep_dir}\n\n" + summary_table(summary, metric, self.columns))
+        log.info("Sweep summary of %d jobs in %d groups: %s", len(jobs), len(summary), sweep_dir / "summary.csv")
+
+
+def aggregate_seeds(jobs: pd.DataFrame, group_keys: list[str]) -> pd.DataFrame:
+    """One row per group of jobs that differ only in their seed: `n`, then mean and std of every val/test metric."""
+    metrics = [c for c in jobs if c.startswith(("val/", "test/")) and pd.api.types.is_numeric_dtype(jobs[c])]
+    grouped = jobs.groupby(group_keys, sort=False, dropna=False) if group_keys else [((), jobs)]
+    rows = []
+    for key, group in grouped:
+        values = key if isinstance(key, tuple) else (key,)
+        row = dict(zip(group_keys, values, strict=True)) | {"n": len(group)}
+        for name in metrics:
+            row[f"{name}_mean"] = float(group[name].mean())
+            row[f"{name}_std"] = float(group[name].std(ddof=1)) if len(group) > 1 else float("nan")
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def summary_table(summary: pd.DataFrame, metric: str | None, columns: list[str]) -> str:
+    """The group keys, n, and `mean +- std` of the optimized metric and the chosen columns."""
+    keys = [c for c in summary if c != "n" and not c.endswith(("_mean", "_std"))]
+    rows = []
+    for record in summary.to_dict("records"):
+        row = {key: record[key] for key in keys} | {"n": record["n"]}
+        for name in dict.fromkeys([metric, *columns]):
+            if f"{name}_mean" in record:
+                std = record[f"{name}_std"]
+                row[name] = f"{record[f'{name}_mean']:.4f}" + ("" if pd.isna(std) else f" ± {std:.4f}")
+        rows.append(row)
+    return markdown_table(rows)

@@ -14,13 +14,15 @@ def _cell(value: Any) -> str:
 
 
 def _number(value: float) -> str:
-    """Counts as integers (17, not 17.0000); rates and timings to 1-2 decimals; scores in [0, 1] to 4."""
+    """Counts as integers (17, not 17.0000); rates and timings to 1-2 decimals; scores to 4; tiny values in g."""
     if value.is_integer():
         return str(int(value))
     if abs(value) >= 100:
         return f"{value:.1f}"
     if abs(value) >= 1:
         return f"{value:.2f}"
+    if abs(value) < 0.01:  # learning rates and the like: 2e-05, not 0.0000
+        return f"{value:.3g}"
     return f"{value:.4f}"
 
 

@@ -20,4 +20,15 @@ def package_dir(package: str, subdir: str = "") -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / subdir)
 
 
+def seed_group() -> str:
+    """This job's command-line overrides except `seed`: the wandb group that gathers the seeds of one recipe."""
+    from hydra.core.hydra_config import HydraConfig
+
+    if not HydraConfig.initialized():
+        return ""
+    overrides = sorted(o for o in HydraConfig.get().overrides.task if not o.lstrip("+~").startswith("seed="))
+    return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
+
+
 OmegaConf.register_new_resolver("package_dir", package_dir, replace=True)
+OmegaConf.register_new_resolver("seed_group", seed_group, replace=True)
