@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import lightning as L
 import torch
+import torch.nn.functional as F
 from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
@@ -12,11 +13,23 @@ from emotion.models.metrics import STAGES, classification_metrics
 from emotion.utils.hub import from_pretrained
 
 
+def balanced_class_weights(labels: list[int], classes: int = len(EMOTIONS)) -> torch.Tensor:
+    """n / (classes x count[c]), as scikit-learn's "balanced": every class then carries the same total weight in the
+    training loss, so rare love and surprise count as much as joy."""
+    counts = torch.bincount(torch.as_tensor(labels), minlength=classes).float()
+    return len(labels) / (classes * counts.clamp(min=1))
+
+
 class EmotionClassifier(L.LightningModule):
     """`AutoModelForSequenceClassification` on `pretrained` (a Hub id or a local folder), with AdamW and a
-    linear warm-up/decay schedule like `transformers.Trainer`, so the book's numbers are comparable."""
+    linear warm-up/decay schedule like `transformers.Trainer`, so the book's numbers are comparable.
 
-    def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0) -> None:
+    Two knobs for the rare classes act on the training loss only (validation and test report plain cross-entropy):
+    `class_weighting` weighs each class by its inverse training frequency, and `label_smoothing` is
+    cross-entropy's own."""
+
+    def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
+                 class_weighting: bool = False, label_smoothing: float = 0.0) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = from_pretrained(
@@ -25,12 +38,22 @@ class EmotionClassifier(L.LightningModule):
         )
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
         self.metrics = nn.ModuleDict({stage: classification_metrics(stage) for stage in STAGES})
+        self.register_buffer("class_weights", torch.ones(len(EMOTIONS)), persistent=False)
+
+    def setup(self, stage: str) -> None:
+        if self.hparams.class_weighting and stage == "fit":
+            self.class_weights = balanced_class_weights(self.trainer.datamodule.raw["train"]["label"]).to(self.device)
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.model(**batch).logits
 
+    def training_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        return F.cross_entropy(logits, labels, weight=self.class_weights if self.hparams.class_weighting else None,
+                               label_smoothing=self.hparams.label_smoothing)
+
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        loss = self.model(**batch).loss
+        logits = self.model(**{name: value for name, value in batch.items() if name != "labels"}).logits
+        loss = self.training_loss(logits, batch["labels"])
         batch_size = len(batch["labels"])
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=batch_size)
         return loss

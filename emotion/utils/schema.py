@@ -47,6 +47,8 @@ class ModelSchema:
     lr: float = check(ge=0.0, lt=1.0)
     weight_decay: float = check(ge=0.0)
     warmup_ratio: float = check(ge=0.0, lt=1.0)
+    class_weighting: bool = False
+    label_smoothing: float = check(ge=0.0, lt=1.0)
 
 
 @dataclass
