@@ -2,7 +2,9 @@
 
 Writes one folder holding (a) the standard Hugging Face model (save_pretrained + a generated model card),
 (b) model.onnx and (c) model_int8.onnx, then checks on the test split that each gives the PyTorch model's top
-label for at least `min_agreement` of the texts, and records what it measured in export_report.json.
+label for at least `min_agreement` of the texts, and records what it measured in export_report.json. With
+`calibrate=true` (the default) a temperature fitted on validation is folded into the output layer first, so every
+format returns calibrated probabilities.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
 from emotion.data.splits import load_splits, subsample
+from emotion.models.calibration import fit_temperature, fold_temperature
 from emotion.models.checkpoint import load_classifier
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save_confusion_matrix
@@ -29,6 +32,7 @@ from emotion.utils.hub import from_pretrained
 from emotion.utils.logs import stage
 
 log = logging.getLogger(__name__)
+EVALUATED = {"validation": "val", "test": "test"}  # split -> metric prefix
 
 
 def export(cfg: DictConfig) -> dict:
@@ -37,21 +41,36 @@ def export(cfg: DictConfig) -> dict:
     # Raw texts only: the Predictor tokenizes what it checks.
     splits = subsample(load_splits(cfg.data.source), cfg.data.max_samples, cfg.data.seed)
     out_dir = Path(cfg.out_dir)
-    with stage(f"Writing the HF folder, model.onnx and model_int8.onnx to {out_dir}"):
-        save_hf_folder(model.model, tokenizer, out_dir)
+    texts = {split: list(splits[split]["text"]) for split in EVALUATED}
+    labels = {split: np.array(splits[split]["label"]) for split in EVALUATED}
+    report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
+    save_hf_folder(model.model, tokenizer, out_dir)
+    if cfg.calibrate:
+        with stage("Fitting a temperature on validation and folding it into the output layer"):
+            predictor = Predictor(out_dir, backend="torch", max_length=cfg.data.max_length)
+            before = {split: predictor.probabilities(texts[split])[0] for split in EVALUATED}
+            temperature = fit_temperature(np.log(np.clip(before["validation"], 1e-12, None)), labels["validation"])
+            fold_temperature(model.model, temperature)
+            save_hf_folder(model.model, tokenizer, out_dir)
+        report["calibration"] = {"temperature": temperature} | {
+            f"{name}_before": value for name, value in scores(before["test"], labels["test"], "test").items()
+            if name in ("test/ece", "test/nll")
+        }
+    with stage(f"Writing model.onnx and model_int8.onnx to {out_dir}"):
         export_onnx(model.model, tokenizer, out_dir / "model.onnx", cfg.opset)
         quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
 
-    report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
     predictions: dict[str, dict[str, np.ndarray]] = {}
     for backend in ("torch", "onnx", "onnx-int8"):
         predictor = Predictor(out_dir, backend=backend, max_length=cfg.data.max_length)
         with stage(f"Scoring the {backend} model on validation and test"):
-            for split, prefix in (("validation", "val"), ("test", "test")):
-                texts, labels = list(splits[split]["text"]), np.array(splits[split]["label"])
-                preds = predictor.probabilities(texts)[0].argmax(axis=1)
-                predictions.setdefault(backend, {})[split] = preds
-                report[f"{backend}/{prefix}"] = scores(preds, labels, prefix)
+            for split, prefix in EVALUATED.items():
+                probabilities = predictor.probabilities(texts[split])[0]
+                predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
+                report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
+    if cfg.calibrate:
+        report["calibration"] |= {"test/ece_after": report["torch/test"]["test/ece"],
+                                  "test/nll_after": report["torch/test"]["test/nll"]}
     for backend in ("onnx", "onnx-int8"):
         report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
     write_json(report, out_dir / "export_report.json")

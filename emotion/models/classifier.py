@@ -66,10 +66,11 @@ class EmotionClassifier(L.LightningModule):
 
     def _eval_step(self, batch: dict[str, torch.Tensor], stage: str) -> dict[str, torch.Tensor]:
         output = self.model(**batch)
-        preds = output.logits.argmax(dim=-1)
-        self.metrics[stage].update(preds, batch["labels"])
+        probabilities = output.logits.float().softmax(dim=-1)
+        preds = probabilities.argmax(dim=-1)
+        self.metrics[stage].update(probabilities, batch["labels"])
         self.log(f"{stage}/loss", output.loss, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=len(preds))
-        return {"loss": output.loss, "preds": preds, "labels": batch["labels"]}
+        return {"loss": output.loss, "preds": preds, "probabilities": probabilities, "labels": batch["labels"]}
 
     def on_validation_epoch_end(self) -> None:
         self._log_metrics("val")

@@ -94,3 +94,31 @@ def probabilities_figure(text: str, probabilities: Sequence[float]) -> Figure:
     ax.set_ylabel("class probability (%)")
     ax.set_title(f'Prediction for "{text[:60]}{"..." if len(text) > 60 else ""}"')
     return fig
+
+
+def reliability_figure(probabilities: np.ndarray, labels: np.ndarray, title: str, bins: int = 15) -> Figure:
+    """Accuracy against confidence of the top label in equal-width bins, with the diagonal of perfect calibration
+    and each bin's share of the examples; the title carries the expected calibration error."""
+    confidence = probabilities.max(axis=1)
+    correct = probabilities.argmax(axis=1) == labels
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    which = np.clip(np.digitize(confidence, edges[1:-1]), 0, bins - 1)  # [lo, hi) bins, as torchmetrics
+    counts = np.bincount(which, minlength=bins)
+    accuracy = np.bincount(which, weights=correct, minlength=bins) / np.maximum(counts, 1)
+    mean_confidence = np.bincount(which, weights=confidence, minlength=bins) / np.maximum(counts, 1)
+    ece = float(np.sum(counts / len(labels) * np.abs(accuracy - mean_confidence)))
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(5, 6), sharex=True, gridspec_kw={"height_ratios": (3, 1)})
+    centers = (edges[:-1] + edges[1:]) / 2
+    shown = counts > 0
+    top.bar(centers[shown], accuracy[shown], width=1 / bins, edgecolor="black", color="C0", label="accuracy")
+    top.plot([0, 1], [0, 1], "--", color="grey", label="perfect calibration")
+    top.set_ylabel("accuracy")
+    top.set_ylim(0, 1)
+    top.legend(loc="upper left")
+    top.set_title(f"{title}\nECE ({bins} bins) = {ece:.4f}")
+    bottom.bar(centers, counts / len(labels), width=1 / bins, edgecolor="black", color="C1")
+    bottom.set_xlabel("confidence of the top label")
+    bottom.set_ylabel("share")
+    bottom.set_xlim(0, 1)
+    fig.tight_layout()
+    return fig

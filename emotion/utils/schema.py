@@ -103,7 +103,7 @@ COMMAND_KEYS: dict[str, tuple[tuple[str, Any, dict], ...]] = {
     "analyze": (("ckpt_path", str, {}), ("split", Literal["train", "validation", "test"], {}),
                 ("top_n", int, {"ge": 1})),
     "export": (("ckpt_path", str, {}), ("out_dir", str, {}), ("opset", int, {"ge": 14, "le": 21}),
-               ("min_agreement", float, {"ge": 0.0, "le": 1.0})),
+               ("min_agreement", float, {"ge": 0.0, "le": 1.0}), ("calibrate", bool, {})),
 }
 GROUPS: dict[str, type] = {"data": DataSchema, "model": ModelSchema, "trainer": TrainerSchema,
                            "features": FeaturesSchema, "umap": UmapSchema}
