@@ -90,7 +90,7 @@ def test_cli_refusals_are_one_line(tmp_path: Path, tiny_model: Path) -> None:
 
 def test_a_sweep_metric_the_run_does_not_produce_is_an_error(make_config) -> None:
     with pytest.raises(ConfigError, match=r"^optimized_metric='val/f1_weigthed': not a metric this run reports "
-                                          r"\(one of test/acc, .*val/f1_weighted, val/loss\)$"):
+                                          r"\(one of test/acc, test/ece, .*val/f1_weighted, val/loss, val/nll\)$"):
         check_launch(make_config("optimized_metric=val/f1_weigthed"))
     assert metric_value({"val/acc": 0.5}, "val/acc") == 0.5
     assert metric_value({}, "val/acc") is None  # ranks other than 0 report nothing
