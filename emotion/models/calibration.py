@@ -28,7 +28,7 @@ def fit_temperature(log_probabilities: np.ndarray, labels: np.ndarray) -> float:
         return loss
 
     optimizer.step(nll)
-    return float(log_t.exp())
+    return float(log_t.detach().exp())
 
 
 def rescaled(probabilities: np.ndarray, temperature: float) -> np.ndarray:
