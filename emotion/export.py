@@ -17,7 +17,7 @@ from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
 from emotion.data.splits import load_splits, subsample
-from emotion.models.calibration import fit_temperature, fold_temperature
+from emotion.models.calibration import fit_temperature, fold_temperature, log_probabilities
 from emotion.models.checkpoint import load_classifier
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save_confusion_matrix
@@ -49,7 +49,7 @@ def export(cfg: DictConfig) -> dict:
         with stage("Fitting a temperature on validation and folding it into the output layer"):
             predictor = Predictor(out_dir, backend="torch", max_length=cfg.data.max_length)
             before = {split: predictor.probabilities(texts[split])[0] for split in EVALUATED}
-            temperature = fit_temperature(np.log(np.clip(before["validation"], 1e-12, None)), labels["validation"])
+            temperature = fit_temperature(log_probabilities(before["validation"]), labels["validation"])
             fold_temperature(model.model, temperature)
             save_hf_folder(model.model, tokenizer, out_dir)
         report["calibration"] = {"temperature": temperature} | {
@@ -74,7 +74,7 @@ def export(cfg: DictConfig) -> dict:
     for backend in ("onnx", "onnx-int8"):
         report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
     write_json(report, out_dir / "export_report.json")
-    save_confusion_matrix(list(splits["test"]["label"]), predictions["torch"]["test"],
+    save_confusion_matrix(labels["test"], predictions["torch"]["test"],
                           "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
     write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
     low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}

@@ -23,7 +23,7 @@ from tqdm import tqdm
 
 from emotion.data import DataError
 from emotion.data.local_files import read_text_file
-from emotion.data.texts import text_problem
+from emotion.data.texts import text_problem, utf8_error_position
 from emotion.data.labels import EMOTIONS
 from emotion.serving import BACKENDS, Prediction, Predictor
 from emotion.utils.cli import accept_model_override, positive_int
@@ -73,11 +73,11 @@ def read_inputs(args: argparse.Namespace, stdin: TextIO) -> list[str]:
 def _stdin_lines(stdin: TextIO) -> list[str]:
     """Lines of UTF-8 text; anything else is refused with the line where it stops being text."""
     data = stdin.buffer.read() if hasattr(stdin, "buffer") else stdin.read().encode()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        raise DataError(f"<stdin>:{line}: not text (invalid UTF-8 at byte offset {err.start})") from None
+    position = utf8_error_position(data)
+    if position is not None:
+        line, offset = position
+        raise DataError(f"<stdin>:{line}: not text (invalid UTF-8 at byte offset {offset})")
+    text = data.decode("utf-8-sig")
     return [line.rstrip("\r") for line in text.split("\n")[: -1 if text.endswith("\n") else None]]
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import lightning as L
@@ -64,8 +65,9 @@ class EmotionDataModule(L.LightningDataModule):
         self.lengths: dict[str, list[int]] = {}
 
     def prepare_data(self) -> None:
-        """Downloads a Hub source once per node; a local directory is read (and so checked) before setup."""
-        load_splits(self.hparams.source)
+        """Downloads a Hub source once per node; a local directory is read (and checked) once, in setup."""
+        if not Path(self.hparams.source).expanduser().is_dir():
+            load_splits(self.hparams.source)
 
     def setup(self, stage: str | None = None) -> None:
         if self.trainer is not None:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from emotion.data.errors import DataError
 from emotion.data.labels import EMOTIONS, LABEL2ID
-from emotion.data.texts import text_problem
+from emotion.data.texts import text_problem, utf8_error_position
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
 SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
@@ -93,13 +93,12 @@ def _reading(path: Path) -> Iterator[None]:
 def _utf8_error(path: Path) -> str:
     """Where the first invalid UTF-8 byte is: the text decoder only knows its offset within one read chunk."""
     data = gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError as err:
-        line = data.count(b"\n", 0, err.start) + 1
-        of = "of the decompressed file" if path.suffix == ".gz" else "of the file"
-        return f"{path}:{line}: not valid UTF-8 (byte 0x{data[err.start]:02x} at offset {err.start} {of})"
-    return f"{path}: not valid UTF-8"
+    position = utf8_error_position(data)
+    if position is None:
+        return f"{path}: not valid UTF-8"
+    line, offset = position
+    of = "of the decompressed file" if path.suffix == ".gz" else "of the file"
+    return f"{path}:{line}: not valid UTF-8 (byte 0x{data[offset]:02x} at offset {offset} {of})"
 
 
 def _checked_text(where: str, text: object) -> str:

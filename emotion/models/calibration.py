@@ -31,9 +31,14 @@ def fit_temperature(log_probabilities: np.ndarray, labels: np.ndarray) -> float:
     return float(log_t.detach().exp())
 
 
+def log_probabilities(probabilities: np.ndarray) -> np.ndarray:
+    """log p, with p clipped away from 0 (float32 softmax can round tiny probabilities to 0)."""
+    return np.log(np.clip(probabilities, 1e-12, None))
+
+
 def rescaled(probabilities: np.ndarray, temperature: float) -> np.ndarray:
     """softmax(log p / T): the probabilities the model gives once T is folded in."""
-    z = np.log(np.clip(probabilities, 1e-12, None)) / temperature
+    z = log_probabilities(probabilities) / temperature
     z -= z.max(axis=1, keepdims=True)
     return np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)
 
