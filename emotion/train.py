@@ -25,7 +25,7 @@ HF_FOLDER = "hf_model"
 
 
 def train(cfg: DictConfig) -> dict[str, float]:
-    """Runs one training job; returns the evaluation metrics (with `test=false`, the last validation's; empty on
+    """Runs one training job; returns the best checkpoint's metrics (validation only with `test=false`; empty on
     ranks other than 0)."""
     try:
         return _train(cfg)
@@ -52,15 +52,12 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     release_distributed()
     if not trainer.is_global_zero:
         return {}
-    if not cfg.get("test"):
-        return {name: float(value) for name, value in trainer.callback_metrics.items()}
-
     output_dir = Path(cfg.paths.output_dir)
     analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
     # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
     spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
-    metrics = evaluate(evaluator, model, datamodule, best or None)
+    metrics = evaluate(evaluator, model, datamodule, best or None, test=bool(cfg.get("test")))
     metrics["best_model_path"] = best
     write_json(metrics, output_dir / "metrics.json")
     if cfg.get("export_hf"):

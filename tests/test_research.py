@@ -87,7 +87,7 @@ def test_killed_run_resumes_to_the_same_number_of_steps(tmp_path: Path, tiny_mod
     # 1024 examples / batch 16 = 64 steps per epoch, 3 epochs: 192 optimizer steps in all.
     args = [*FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}", f"hydra.run.dir={tmp_path}",
             "data.max_samples.train=1024", "data.batch_size=16", "trainer.max_epochs=3",
-            "callbacks.periodic_checkpoint.every_n_train_steps=5"]
+            "callbacks.periodic_checkpoint.every_n_train_steps=5", "callbacks.periodic_checkpoint.train_time_interval=null"]
     periodic = tmp_path / "checkpoints" / "last_periodic.ckpt"
     process = subprocess.Popen([sys.executable, "-m", "emotion.train", *args], cwd=ROOT,
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)

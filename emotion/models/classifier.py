@@ -26,10 +26,11 @@ class EmotionClassifier(L.LightningModule):
 
     Two knobs for the rare classes act on the training loss only (validation and test report plain cross-entropy):
     `class_weighting` weighs each class by its inverse training frequency, and `label_smoothing` is
-    cross-entropy's own."""
+    cross-entropy's own. `fused_adamw` updates all parameters in one kernel (the same arithmetic as the per-tensor
+    loop, faster on CPU and GPU)."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
-                 class_weighting: bool = False, label_smoothing: float = 0.0) -> None:
+                 class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = from_pretrained(
@@ -89,7 +90,7 @@ class EmotionClassifier(L.LightningModule):
         no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]
         optimizer = torch.optim.AdamW(
             [{"params": decay, "weight_decay": self.hparams.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.hparams.lr,
+            lr=self.hparams.lr, fused=self.hparams.fused_adamw or None,
         )
         total_steps = int(self.trainer.estimated_stepping_batches)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total_steps), total_steps)

@@ -30,11 +30,13 @@ def release_distributed() -> None:
 
 
 def evaluate(
-    trainer: L.Trainer, model: L.LightningModule, datamodule: EmotionDataModule, ckpt_path: str | None
+    trainer: L.Trainer, model: L.LightningModule, datamodule: EmotionDataModule, ckpt_path: str | None,
+    test: bool = True,
 ) -> dict[str, float]:
-    """Val and test metrics of `ckpt_path` (or of `model` as it is, when None); loads those weights into `model`."""
+    """Val and (with `test`) test metrics of `ckpt_path` (or of `model` as it is, when None); loads those weights
+    into `model`. A recipe search passes test=False: it selects on validation and never reads the test split."""
     metrics: dict[str, float] = {}
-    for run in (trainer.validate, trainer.test):
+    for run in (trainer.validate, trainer.test) if test else (trainer.validate,):
         for results in run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False):
             metrics.update({name: float(value) for name, value in results.items()})
     return metrics

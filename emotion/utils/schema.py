@@ -49,6 +49,7 @@ class ModelSchema:
     warmup_ratio: float = check(ge=0.0, lt=1.0)
     class_weighting: bool = False
     label_smoothing: float = check(ge=0.0, lt=1.0)
+    fused_adamw: bool = True
 
 
 @dataclass

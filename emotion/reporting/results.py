@@ -1,0 +1,88 @@
+"""Committed results files of the studies in experiments/, stamped, and the README blocks made from them.
+
+A study writes `experiments/results/<study>.csv` (its rows, each with the stamp columns) and `<study>.md` (a stamp
+line, notes, the table). The README shows each study's Markdown between `<!-- results:<study> -->` and
+`<!-- /results:<study> -->`, inserted by `experiments/update_readme.py`, never typed by hand; a test checks that
+the two agree.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import platform
+import re
+import subprocess
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from emotion.reporting.tables import markdown_table
+
+ROOT = Path(__file__).resolve().parents[2]
+RESULTS_DIR = ROOT / "experiments" / "results"
+STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")
+
+
+def machine() -> str:
+    """CPU model and core count, plus the GPU where there is one: what the timings depend on."""
+    cpuinfo = Path("/proc/cpuinfo")
+    names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M) if cpuinfo.is_file() else []
+    text = f"{names[0] if names else platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    import torch
+
+    if torch.cuda.is_available():
+        text += f", {torch.cuda.get_device_name(0)} x{torch.cuda.device_count()}"
+    return text
+
+
+def commit() -> str:
+    """The checkout's commit, marked `+dirty` when tracked files differ from it (the numbers then came from code
+    that no commit holds)."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
+
+    head = git("rev-parse", "--short=10", "HEAD") or "unknown"
+    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+
+
+def stamp(wall_s: float) -> dict[str, Any]:
+    return {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+            "commit": commit(), "wall_s": round(wall_s, 1)}
+
+
+def write_results(study: str, rows: Sequence[dict[str, Any]], wall_s: float, title: str, notes: str = "",
+                  shown: Sequence[dict[str, Any]] | None = None, directory: Path = RESULTS_DIR) -> Path:
+    """Writes `<study>.csv` (all of `rows`) and `<study>.md` (the `shown` rows, by default the same); returns the
+    Markdown file."""
+    directory.mkdir(parents=True, exist_ok=True)
+    stamped = stamp(wall_s)
+    pd.DataFrame([dict(row) | stamped for row in rows]).to_csv(directory / f"{study}.csv", index=False)
+    minutes = f"{wall_s / 60:.1f} min"
+    body = (f"# {title}\n\n"
+            f"`experiments/{study}.py` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
+            f"wall time {minutes}.\n\n" + (notes.strip() + "\n\n" if notes.strip() else "") + markdown_table(rows if shown is None else shown))
+    path = directory / f"{study}.md"
+    path.write_text(body)
+    return path
+
+
+def readme_block(study: str, directory: Path = RESULTS_DIR) -> str:
+    """What the README shows for a study: its results Markdown without the title line."""
+    text = (directory / f"{study}.md").read_text()
+    return text.split("\n", 1)[1].strip() + "\n" if text.startswith("# ") else text
+
+
+BLOCK = re.compile(r"(<!-- results:(?P<study>[\w-]+) -->\n)(?P<body>.*?)(<!-- /results:(?P=study) -->)", re.S)
+
+
+def fill_blocks(readme: str, directory: Path = RESULTS_DIR) -> str:
+    """The README with every results block replaced by its study's current results."""
+    return BLOCK.sub(lambda m: m.group(1) + readme_block(m.group("study"), directory) + m.group(4), readme)
+
+
+def blocks(readme: str) -> dict[str, str]:
+    """Study -> the text the README shows for it."""
+    return {m.group("study"): m.group("body") for m in BLOCK.finditer(readme)}

@@ -1,0 +1,60 @@
+"""What the study scripts share: run a Hydra multirun of `emotion.train` and read back its sweep summary.
+
+Each sweep lives in `logs/experiments/<name>/` (one subdir per job, plus the `jobs.csv` and `summary.csv` that the
+sweep-summary callback writes) with its console output in `logs/experiments/<name>.log`. `reuse=True` tables a
+sweep that already finished instead of running it again (its wall time is read from the job files).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+SWEEPS = ROOT / "logs" / "experiments"
+# What every study job shares: plain CSV logs (no wandb run per job).
+COMMON = ["logger=csv"]
+
+
+def run_sweep(name: str, overrides: list[str], reuse: bool = False) -> Path:
+    """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir."""
+    sweep_dir = SWEEPS / name
+    if reuse and (sweep_dir / "summary.csv").is_file():
+        print(f"{name}: reusing {sweep_dir}", flush=True)
+        return sweep_dir
+    SWEEPS.mkdir(parents=True, exist_ok=True)
+    argv = [sys.executable, "-m", "emotion.train", "-m", *COMMON, *overrides, f"hydra.sweep.dir={sweep_dir}"]
+    print(f"{name}: {' '.join(argv[1:])}  (log: {SWEEPS / name}.log)", flush=True)
+    began = time.perf_counter()
+    with open(SWEEPS / f"{name}.log", "w") as log:
+        code = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+    if code != 0 or not (sweep_dir / "summary.csv").is_file():
+        raise SystemExit(f"sweep {name} failed (exit {code}); see {SWEEPS / name}.log")
+    print(f"{name}: done in {(time.perf_counter() - began) / 60:.1f} min", flush=True)
+    return sweep_dir
+
+
+def wall_seconds(sweep_dir: Path) -> float:
+    """From the first job's start (its composed config) to the summary: the sweep's wall time."""
+    starts = [path.stat().st_mtime for path in sweep_dir.glob("*/.hydra/config.yaml")]
+    return (sweep_dir / "summary.csv").stat().st_mtime - min(starts)
+
+
+def job_minutes(sweep_dir: Path, job: str) -> float:
+    """One job's wall time: its composed config to its metrics.json."""
+    job_dir = sweep_dir / str(job)
+    return ((job_dir / "metrics.json").stat().st_mtime - (job_dir / ".hydra" / "config.yaml").stat().st_mtime) / 60
+
+
+def jobs(sweep_dir: Path) -> pd.DataFrame:
+    table = pd.read_csv(sweep_dir / "jobs.csv", dtype={"job": str})
+    table["minutes"] = [job_minutes(sweep_dir, job) for job in table["job"]]
+    return table
+
+
+def summary(sweep_dir: Path) -> pd.DataFrame:
+    return pd.read_csv(sweep_dir / "summary.csv")
