@@ -7,21 +7,20 @@ The model folder comes from `python -m emotion.export` (it holds model.onnx and 
   (a service's view): samples/s = texts / total time, p50/p95 are per-request latencies;
 - bulk: the whole split in one call with batch size `batch` (a file's view): each path batches as it does; ours
   sorts by length first.
-Accuracy is over the texts each row saw. Prints a Markdown table.
+Accuracy is over the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
 """
 
 from __future__ import annotations
 
 import argparse
-import os
 import time
 from collections.abc import Callable, Sequence
 
 import numpy as np
 
 from emotion.data import CARER_DIR, load_splits
-from emotion.data.labels import EMOTIONS, LABEL2ID
-from emotion.reporting.tables import markdown_table
+from emotion.data.labels import LABEL2ID
+from emotion.reporting.results import write_results
 from emotion.serving import Predictor
 
 
@@ -75,6 +74,7 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["pipeline", "torch", "onnx", "onnx-int8"])
     args = parser.parse_args()
 
+    began = time.perf_counter()
     test = load_splits(args.data)["test"]
     texts, labels = list(test["text"])[: args.limit], np.array(test["label"])[: args.limit]
     rows = []
@@ -91,8 +91,12 @@ def main() -> None:
         for mode in ("requests", "bulk"):
             if base and f"{mode} samples/s" in row:
                 row[f"{mode} vs pipeline"] = f"{row[f'{mode} samples/s'] / base[f'{mode} samples/s']:.2f}x"
-    print(f"\nCPU threads: {os.cpu_count()}, model: {args.model}, labels: {len(EMOTIONS)}\n")
-    print(markdown_table(rows))
+    notes = (f"Model `{args.model}`, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
+             f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
+             f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
+             f"dynamic, per-channel, MatMul weights only.")
+    path = write_results("inference", rows, time.perf_counter() - began, "Inference speed and accuracy", notes)
+    print(path.read_text())
 
 
 if __name__ == "__main__":

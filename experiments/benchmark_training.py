@@ -5,7 +5,7 @@
 (a) book: every batch padded to the longest text of the whole data set (`map(tokenize, batched=True,
     batch_size=None)` with padding=True does this); (b) dynamic padding per batch; (c) dynamic padding with
 length-grouped batches. Each variant runs in its own process (fresh peak memory) from the same seed; samples/s
-counts training batches only (no validation). Prints a Markdown table.
+counts training batches only (no validation). Writes `experiments/results/training_batching.{md,csv}`.
 """
 
 from __future__ import annotations
@@ -112,6 +112,7 @@ def main() -> None:
         print(json.dumps(result))
         return
 
+    began = time.perf_counter()
     rows = []
     for name in VARIANTS:
         child = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--variant", name],
@@ -122,11 +123,14 @@ def main() -> None:
         print(f"{name}: {rows[-1]['samples/s']:.1f} samples/s", flush=True)
     for row in rows:
         row["speed-up vs a"] = f"{row['samples/s'] / rows[0]['samples/s']:.2f}x"
-    from emotion.reporting.tables import markdown_table
+    from emotion.reporting.results import write_results
 
-    print(f"\n{args.steps} steps of batch {args.batch_size} ({args.warmup_steps} untimed), "
-          f"model {args.pretrained or args.model}\n")
-    print(markdown_table(rows))
+    notes = (f"{args.steps} steps of batch {args.batch_size} ({args.warmup_steps} untimed), lr {args.lr}, model "
+             f"{args.pretrained or args.model}, fp32; validation on {args.val_samples} seeded validation "
+             f"texts after the steps. samples/s counts training batches only (no logging, checkpoints or validation).")
+    path = write_results("training_batching", rows, time.perf_counter() - began, "Training throughput by batching scheme",
+                         notes)
+    print(path.read_text())
 
 
 if __name__ == "__main__":

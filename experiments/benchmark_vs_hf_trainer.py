@@ -104,7 +104,9 @@ def main() -> None:
         raise SystemExit(f"--steps must be above {SHORT}")
 
     began = time.perf_counter()
-    contenders = CONTENDERS[:2] if args.gpu else CONTENDERS  # on a GPU both sides use bf16
+    # On a GPU both sides use bf16 (the project's trainer=gpu does), so the HF baseline is its bf16 run.
+    contenders = (CONTENDERS[0], CONTENDERS[2]) if args.gpu else CONTENDERS
+    baseline_name = CONTENDERS[2] if args.gpu else BASELINE
     rows, accuracy = [], {}
     for round_number in range(1, args.rounds + 1):
         for contender in contenders:
@@ -117,7 +119,7 @@ def main() -> None:
                          f"{SHORT}-step run s": short, "samples/s": speed})
             print(f"round {round_number} {contender}: {speed:.1f} samples/s", flush=True)
     for row in rows:
-        baseline = next(r for r in rows if r["round"] == row["round"] and r["contender"] == BASELINE)
+        baseline = next(r for r in rows if r["round"] == row["round"] and r["contender"] == baseline_name)
         row["x HF Trainer"] = row["samples/s"] / baseline["samples/s"]
     summary = []
     for contender in contenders:

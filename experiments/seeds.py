@@ -1,6 +1,6 @@
 """The main recipe and the book's recipe over seeds 1, 2, 3 on the offline encoder: mean and std of every metric.
 
-    python experiments/seeds.py [--reuse] [--seeds 1,2,3]
+    python experiments/seeds.py [--reuse] [--seeds 1,2,3] [--only main|book]
 
 Each recipe is one multirun over seeds; its sweep summary (grouped by every override except the seed) gives `n`,
 `<metric>_mean` and `<metric>_std`. This is the one place the final recipes read the test split.
@@ -16,11 +16,10 @@ from sweeps import run_sweep, summary, wall_seconds
 
 from emotion.reporting.results import write_results
 
-RECIPES = {
-    "main: experiment=finetune_minilm": ["experiment=finetune_minilm"],
+RECIPES = {  # name: (what the table calls it, its overrides)
+    "main": ("main: experiment=finetune_minilm", ["experiment=finetune_minilm"]),
     # The book's hyperparameters (2 epochs, lr 2e-5, batch 64, wd 0.01) on the same encoder and precision.
-    "book: experiment=finetune model=minilm_offline": [
-        "experiment=finetune", "model=minilm_offline", "trainer.precision=${fast_precision:${trainer.accelerator}}"],
+    "book": ("book: experiment=book_minilm", ["experiment=book_minilm"]),
 }
 SHOWN = ["test/acc", "test/f1_macro", "test/f1_weighted", "test/f1_love", "test/f1_surprise", "test/ece", "val/acc",
          "val/f1_macro"]
@@ -30,11 +29,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--reuse", action="store_true", help="table sweeps that already finished instead of rerunning")
     parser.add_argument("--seeds", default="1,2,3")
+    parser.add_argument("--only", choices=RECIPES, help="run one recipe's sweep and stop (table them later with --reuse)")
     args = parser.parse_args()
+    if args.only:
+        run_sweep(f"seeds_{args.only}", [*RECIPES[args.only][1], f"seed={args.seeds}"])
+        return
     began = time.perf_counter()
     rows, wall = [], 0.0
-    for index, (recipe, overrides) in enumerate(RECIPES.items()):
-        sweep_dir = run_sweep(f"seeds_{index}", [*overrides, f"seed={args.seeds}"], reuse=args.reuse)
+    for name, (recipe, overrides) in RECIPES.items():
+        sweep_dir = run_sweep(f"seeds_{name}", [*overrides, f"seed={args.seeds}"], reuse=args.reuse)
         wall += wall_seconds(sweep_dir)
         group = summary(sweep_dir).iloc[0].to_dict()
         rows.append({"recipe": recipe, "n": int(group["n"])}

@@ -37,7 +37,7 @@ from tests.helpers.batch_probe import PROBE, samples_per_step
         ("data.group_by_length=maybe", "data.group_by_length='maybe': expected true or false"),
         ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0: expected an integer >= 1"),
         ("+data.batch_sise=32", "data.batch_sise: unknown key (known: source, tokenizer, max_length, batch_size, "
-                                "eval_batch_size, num_workers, group_by_length, padding, max_samples, seed)"),
+                                "eval_batch_size, num_workers, group_by_length, padding, pad_to_multiple_of, max_samples, seed)"),
         ("seed=one", "seed='one': expected an integer or null"),
     ],
 )

@@ -17,7 +17,7 @@ def options(group: str) -> list[str]:
 
 
 # Each experiment belongs to one entry point.
-EXPERIMENT_ENTRY = {"finetune": "train", "finetune_minilm": "train", "features": "features"}
+EXPERIMENT_ENTRY = {"finetune": "train", "finetune_minilm": "train", "book_minilm": "train", "features": "features"}
 ENTRIES = ["train", "eval", "features", "explore", "analyze"]
 
 

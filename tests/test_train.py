@@ -30,6 +30,15 @@ def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
         assert sum(item["score"] for item in per_text) == pytest.approx(1.0, abs=1e-4)
 
 
+def test_test_false_reads_validation_only(make_config) -> None:
+    cfg = make_config("debug=fdr", "test=false", "export_hf=false")
+    metrics = train(cfg)
+    written = json.loads((Path(cfg.paths.output_dir) / "metrics.json").read_text())
+    assert written == metrics and "val/f1_macro" in metrics
+    assert not [name for name in metrics if name.startswith("test/")]
+    assert not (Path(cfg.paths.output_dir) / HF_FOLDER).exists()
+
+
 def test_one_epoch_learns_and_eval_reproduces_its_metrics(trained_run, make_config) -> None:
     cfg, metrics = trained_run
     run_dir = Path(cfg.paths.output_dir)

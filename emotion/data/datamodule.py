@@ -7,6 +7,7 @@ from typing import Literal
 
 import lightning as L
 import torch
+from lightning.pytorch.accelerators import CUDAAccelerator
 from datasets import Dataset, DatasetDict
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
@@ -17,6 +18,7 @@ from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
 
 Padding = Literal["batch", "global"]
+GPU_PAD_MULTIPLE = 8
 
 
 def per_device_batch_size(global_batch: int, world_size: int, accumulation: int) -> int:
@@ -37,6 +39,9 @@ class EmotionDataModule(L.LightningDataModule):
     `batch_size` is the global batch: under a Trainer each device loads batch_size / (devices x nodes x
     accumulation steps), so the book's 64 stays 64 per optimizer step on 1 or 8 devices. `eval_batch_size` is per
     device (evaluation batches change no result).
+
+    `pad_to_multiple_of="auto"` rounds padded lengths up to a multiple of 8 when training on a GPU and leaves them
+    alone elsewhere.
     """
 
     def __init__(
@@ -49,6 +54,7 @@ class EmotionDataModule(L.LightningDataModule):
         num_workers: int = 0,
         group_by_length: bool = False,
         padding: Padding = "batch",
+        pad_to_multiple_of: int | Literal["auto"] | None = None,
         max_samples: dict[str, int] | None = None,
         seed: int = 42,
     ) -> None:
@@ -85,8 +91,16 @@ class EmotionDataModule(L.LightningDataModule):
             longest = max(max(lengths) for lengths in self.lengths.values())
             self.collator = DataCollatorWithPadding(self.tokenizer, padding="max_length", max_length=longest)
         else:
-            self.collator = DataCollatorWithPadding(self.tokenizer, padding="longest")
+            self.collator = DataCollatorWithPadding(self.tokenizer, padding="longest",
+                                                    pad_to_multiple_of=self._pad_multiple())
         self.tokenized.set_format("torch")
+
+    def _pad_multiple(self) -> int | None:
+        multiple = self.hparams.pad_to_multiple_of
+        if multiple == "auto":
+            on_gpu = self.trainer is not None and isinstance(self.trainer.accelerator, CUDAAccelerator)
+            return GPU_PAD_MULTIPLE if on_gpu else None
+        return multiple
 
     def _tokenize(self, batch: dict[str, list]) -> dict[str, list]:
         encoded = self.tokenizer(batch["text"], truncation=True, max_length=self.hparams.max_length)

@@ -27,10 +27,12 @@ class EmotionClassifier(L.LightningModule):
     Two knobs for the rare classes act on the training loss only (validation and test report plain cross-entropy):
     `class_weighting` weighs each class by its inverse training frequency, and `label_smoothing` is
     cross-entropy's own. `fused_adamw` updates all parameters in one kernel (the same arithmetic as the per-tensor
-    loop, faster on CPU and GPU)."""
+    loop, faster on CPU and GPU). `compile` runs the encoder under `torch.compile` when fitting (in place, so
+    checkpoints and exports keep their parameter names); with `data.pad_to_multiple_of` the shapes it sees stay few."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
-                 class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True) -> None:
+                 class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
+                 compile: bool = False) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = from_pretrained(
@@ -42,6 +44,8 @@ class EmotionClassifier(L.LightningModule):
         self.register_buffer("class_weights", torch.ones(len(EMOTIONS)), persistent=False)
 
     def setup(self, stage: str) -> None:
+        if self.hparams.compile and stage == "fit":
+            self.model.compile()
         if self.hparams.class_weighting and stage == "fit":
             self.class_weights = balanced_class_weights(self.trainer.datamodule.raw["train"]["label"]).to(self.device)
 

@@ -13,6 +13,7 @@ import os
 import platform
 import re
 import subprocess
+import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -54,15 +55,16 @@ def stamp(wall_s: float) -> dict[str, Any]:
 
 
 def write_results(study: str, rows: Sequence[dict[str, Any]], wall_s: float, title: str, notes: str = "",
-                  shown: Sequence[dict[str, Any]] | None = None, directory: Path = RESULTS_DIR) -> Path:
-    """Writes `<study>.csv` (all of `rows`) and `<study>.md` (the `shown` rows, by default the same); returns the
-    Markdown file."""
+                  shown: Sequence[dict[str, Any]] | None = None, script: str | None = None,
+                  directory: Path = RESULTS_DIR) -> Path:
+    """Writes `<study>.csv` (all of `rows`) and `<study>.md` (the `shown` rows, by default the same), naming the
+    script that measured them (default: the running one); returns the Markdown file."""
     directory.mkdir(parents=True, exist_ok=True)
     stamped = stamp(wall_s)
     pd.DataFrame([dict(row) | stamped for row in rows]).to_csv(directory / f"{study}.csv", index=False)
     minutes = f"{wall_s / 60:.1f} min"
     body = (f"# {title}\n\n"
-            f"`experiments/{study}.py` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
+            f"`{script or 'experiments/' + Path(sys.argv[0]).name}` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
             f"wall time {minutes}.\n\n" + (notes.strip() + "\n\n" if notes.strip() else "") + markdown_table(rows if shown is None else shown))
     path = directory / f"{study}.md"
     path.write_text(body)

@@ -98,11 +98,21 @@ class Predictor:
         clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
         probabilities = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
         for rows in self._batches([len(ids) for ids in clipped]):
-            inputs = self.tokenizer.pad({"input_ids": [clipped[i] for i in rows]}, return_tensors="np")
-            logits = self._logits({name: array.astype(np.int64) for name, array in inputs.items()})
+            logits = self._logits(self._padded([clipped[i] for i in rows]))
             shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
             probabilities[rows] = shifted / shifted.sum(axis=1, keepdims=True)
         return probabilities, truncated
+
+    def _padded(self, sequences: list[list[int]]) -> dict[str, np.ndarray]:
+        """Right-padded int64 input_ids and attention_mask, built directly: `tokenizer.pad` costs more than an int8
+        forward pass of a short batch."""
+        width = max(len(ids) for ids in sequences)
+        input_ids = np.full((len(sequences), width), self.tokenizer.pad_token_id, dtype=np.int64)
+        attention_mask = np.zeros((len(sequences), width), dtype=np.int64)
+        for row, ids in enumerate(sequences):
+            input_ids[row, : len(ids)] = ids
+            attention_mask[row, : len(ids)] = 1
+        return {"input_ids": input_ids, "attention_mask": attention_mask}
 
     def _batches(self, lengths: list[int]) -> Iterator[list[int]]:
         """Indices in length order, cut so no batch exceeds `batch_size` texts or `max_tokens` padded tokens."""

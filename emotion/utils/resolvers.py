@@ -31,7 +31,7 @@ def seed_group() -> str:
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
 
 
-def fast_precision(accelerator: str = "auto") -> str:
+def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """`bf16-mixed` where the hardware computes in bf16 (CUDA GPUs that support it; CPUs with avx512_bf16 or AMX),
     else `32-true`: elsewhere bf16 is emulated and slower than fp32. Measured on a 2-core avx512_bf16 CPU: 1.5x the
     samples/s of fp32 for MiniLM training (experiments/results/training_speed.md)."""
@@ -39,7 +39,6 @@ def fast_precision(accelerator: str = "auto") -> str:
 
     if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):
         return "bf16-mixed" if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else "32-true"
-    cpuinfo = Path("/proc/cpuinfo")
     flags = cpuinfo.read_text() if cpuinfo.is_file() else ""
     return "bf16-mixed" if re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) else "32-true"
 

@@ -37,6 +37,7 @@ class DataSchema:
     num_workers: int = check(ge=0)
     group_by_length: bool = False
     padding: Literal["batch", "global"] = "batch"
+    pad_to_multiple_of: int | None | Literal["auto"] = check(ge=1, default="auto")
     max_samples: dict[str, int] | None = check(ge=1, keys=SPLIT_NAMES)
     seed: int | None = None
 
@@ -50,6 +51,7 @@ class ModelSchema:
     class_weighting: bool = False
     label_smoothing: float = check(ge=0.0, lt=1.0)
     fused_adamw: bool = True
+    compile: bool = False
 
 
 @dataclass

@@ -1,0 +1,42 @@
+"""Committed results files: stamped rows, and README tables that are those files, never typed by hand."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pandas as pd
+
+from emotion.reporting.results import RESULTS_DIR, blocks, fill_blocks, readme_block, write_results
+from tests.conftest import ROOT
+
+
+def test_results_are_stamped_with_machine_date_commit_and_wall_time(tmp_path: Path) -> None:
+    path = write_results("demo", [{"recipe": "a", "acc": 0.5}, {"recipe": "b", "acc": 0.25}], 90.0, "Demo",
+                         notes="A note.", script="experiments/demo.py", directory=tmp_path)
+    table = pd.read_csv(tmp_path / "demo.csv")
+    assert list(table.columns) == ["recipe", "acc", "machine", "date", "commit", "wall_s"]
+    head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                          check=True).stdout.strip()
+    assert set(table["commit"]) == {table["commit"][0]} and table["commit"][0].startswith(head)
+    assert table["wall_s"].tolist() == [90.0, 90.0] and table["machine"][0].endswith("cores")
+    text = path.read_text()
+    assert text.startswith("# Demo\n\n`experiments/demo.py` on ") and f"commit {table['commit'][0]}" in text and "wall time 1.5 min" in text
+    assert "A note." in text and "| a | 0.5000 |" in text
+
+
+def test_fill_blocks_replaces_stale_tables(tmp_path: Path) -> None:
+    write_results("demo", [{"acc": 0.75}], 1.0, "Demo", directory=tmp_path)
+    readme = "intro\n<!-- results:demo -->\n| acc |\n|---|\n| 0.99 |\n<!-- /results:demo -->\nend\n"
+    filled = fill_blocks(readme, tmp_path)
+    assert "0.99" not in filled and "| 0.7500 |" in filled and filled.startswith("intro\n") and filled.endswith("end\n")
+    assert blocks(filled) == {"demo": readme_block("demo", tmp_path)}
+
+
+def test_readme_tables_are_the_committed_results() -> None:
+    shown = blocks((ROOT / "README.md").read_text())
+    committed = {path.stem for path in RESULTS_DIR.glob("*.md")}
+    assert committed, "no results files committed"
+    assert set(shown) == committed, "every results file appears in the README, and only those"
+    for study, text in shown.items():
+        assert text == readme_block(study), f"README's {study} table differs from experiments/results/{study}.md"
