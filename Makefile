@@ -27,7 +27,7 @@ test:
 	$(PY) -m pytest
 
 # The main job: the best offline recipe on the shipped data; checkpoints, metrics.json and hf_model/ in
-# logs/train/runs/<time>/. About 20-30 min on a 2-core CPU.
+# logs/train/runs/<time>/. Wall time: experiments/results/seeds.md (minutes per run).
 train:
 	$(PY) -m emotion.train experiment=finetune_minilm $(ARGS)
 
