@@ -24,7 +24,6 @@ from emotion.reporting.tables import markdown_table
 
 ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "experiments" / "results"
-STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")
 
 
 def machine() -> str:
@@ -62,10 +61,10 @@ def write_results(study: str, rows: Sequence[dict[str, Any]], wall_s: float, tit
     directory.mkdir(parents=True, exist_ok=True)
     stamped = stamp(wall_s)
     pd.DataFrame([dict(row) | stamped for row in rows]).to_csv(directory / f"{study}.csv", index=False)
-    minutes = f"{wall_s / 60:.1f} min"
-    body = (f"# {title}\n\n"
-            f"`{script or 'experiments/' + Path(sys.argv[0]).name}` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
-            f"wall time {minutes}.\n\n" + (notes.strip() + "\n\n" if notes.strip() else "") + markdown_table(rows if shown is None else shown))
+    script = script or f"experiments/{Path(sys.argv[0]).name}"
+    body = (f"# {title}\n\n`{script}` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
+            f"wall time {wall_s / 60:.1f} min.\n\n" + (notes.strip() + "\n\n" if notes.strip() else "")
+            + markdown_table(rows if shown is None else shown))
     path = directory / f"{study}.md"
     path.write_text(body)
     return path
