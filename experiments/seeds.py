@@ -45,11 +45,12 @@ def main() -> None:
                     | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
                     | {"minutes per run": float(jobs(sweep_dir)["minutes"].mean())})
     shown = [{"recipe": row["recipe"], "n": row["n"]}
-             | {name: f"{row[f'{name}_mean']:.4f} ± {row[f'{name}_std']:.4f}" for name in SHOWN}
+             | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
+                for name in SHOWN}
              | {"minutes per run": row["minutes per run"]} for row in rows]
     main_row = rows[0]
     met = main_row["test/acc_mean"] >= TARGET["test/acc"] and main_row["test/f1_macro_mean"] >= TARGET["test/f1_macro"]
-    notes = (f"Seeds {args.seeds}; mean ± sample std over seeds; test read once per recipe. Every metric's mean "
+    notes = (f"Seeds {args.seeds} (`n`: how many finished); mean ± sample std over seeds; test read once per recipe. Every metric's mean "
              f"and std is in seeds.csv. Target (mean test accuracy >= {TARGET['test/acc']} and mean test macro F1 >= "
              f"{TARGET['test/f1_macro']}): **{'met' if met else 'not met'}** by the main recipe "
              f"({main_row['test/acc_mean']:.4f} and {main_row['test/f1_macro_mean']:.4f}).")

@@ -7,12 +7,15 @@ sweep that already finished instead of running it again (its wall time is read f
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+
+from emotion.reporting.sweep_summary import aggregate_seeds, job_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "logs" / "experiments"
@@ -23,7 +26,7 @@ COMMON = ["logger=csv"]
 def run_sweep(name: str, overrides: list[str], reuse: bool = False) -> Path:
     """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir."""
     sweep_dir = SWEEPS / name
-    if reuse and (sweep_dir / "summary.csv").is_file():
+    if reuse and ((sweep_dir / "summary.csv").is_file() or list(sweep_dir.glob("*/metrics.json"))):
         print(f"{name}: reusing {sweep_dir}", flush=True)
         return sweep_dir
     SWEEPS.mkdir(parents=True, exist_ok=True)
@@ -39,9 +42,11 @@ def run_sweep(name: str, overrides: list[str], reuse: bool = False) -> Path:
 
 
 def wall_seconds(sweep_dir: Path) -> float:
-    """From the first job's start (its composed config) to the summary: the sweep's wall time."""
+    """From the first job's start (its composed config) to the summary (or the last finished job): its wall time."""
     starts = [path.stat().st_mtime for path in sweep_dir.glob("*/.hydra/config.yaml")]
-    return (sweep_dir / "summary.csv").stat().st_mtime - min(starts)
+    ends = [path.stat().st_mtime for path in [sweep_dir / "summary.csv", *sweep_dir.glob("*/metrics.json")]
+            if path.is_file()]
+    return max(ends) - min(starts)
 
 
 def job_minutes(sweep_dir: Path, job: str) -> float:
@@ -51,10 +56,23 @@ def job_minutes(sweep_dir: Path, job: str) -> float:
 
 
 def jobs(sweep_dir: Path) -> pd.DataFrame:
+    """Every finished job: its overrides, metrics and minutes."""
+    if not (sweep_dir / "jobs.csv").is_file():  # stopped early: the jobs that finished
+        finished = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
+        table = pd.DataFrame([{"job": job.name} | job_overrides(job) | json.loads((job / "metrics.json").read_text())
+                              for job in finished])
+        table["minutes"] = [job_minutes(sweep_dir, job) for job in table["job"]]
+        return table
     table = pd.read_csv(sweep_dir / "jobs.csv", dtype={"job": str})
     table["minutes"] = [job_minutes(sweep_dir, job) for job in table["job"]]
     return table
 
 
 def summary(sweep_dir: Path) -> pd.DataFrame:
-    return pd.read_csv(sweep_dir / "summary.csv")
+    """The sweep's summary; for a sweep stopped before its end, the same aggregation over the jobs that finished
+    (so `n` says how many seeds the row really has)."""
+    if (sweep_dir / "summary.csv").is_file():
+        return pd.read_csv(sweep_dir / "summary.csv")
+    finished = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
+    table = pd.DataFrame([json.loads((job / "metrics.json").read_text()) for job in finished])
+    return aggregate_seeds(table, [])
