@@ -7,7 +7,6 @@ sweep that already finished instead of running it again (its wall time is read f
 
 from __future__ import annotations
 
-import json
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotion.reporting.sweep_summary import aggregate_seeds, job_overrides
+from emotion.reporting.sweep_summary import aggregate_seeds, finished_jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "logs" / "experiments"
@@ -56,14 +55,11 @@ def job_minutes(sweep_dir: Path, job: str) -> float:
 
 
 def jobs(sweep_dir: Path) -> pd.DataFrame:
-    """Every finished job: its overrides, metrics and minutes."""
-    if not (sweep_dir / "jobs.csv").is_file():  # stopped early: the jobs that finished
-        finished = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
-        table = pd.DataFrame([{"job": job.name} | job_overrides(job) | json.loads((job / "metrics.json").read_text())
-                              for job in finished])
-        table["minutes"] = [job_minutes(sweep_dir, job) for job in table["job"]]
-        return table
-    table = pd.read_csv(sweep_dir / "jobs.csv", dtype={"job": str})
+    """Every finished job: its overrides, metrics and minutes (a sweep stopped early has no jobs.csv)."""
+    if (sweep_dir / "jobs.csv").is_file():
+        table = pd.read_csv(sweep_dir / "jobs.csv", dtype={"job": str})
+    else:
+        table = finished_jobs(sweep_dir)[0]
     table["minutes"] = [job_minutes(sweep_dir, job) for job in table["job"]]
     return table
 
@@ -73,6 +69,5 @@ def summary(sweep_dir: Path) -> pd.DataFrame:
     (so `n` says how many seeds the row really has)."""
     if (sweep_dir / "summary.csv").is_file():
         return pd.read_csv(sweep_dir / "summary.csv")
-    finished = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
-    table = pd.DataFrame([json.loads((job / "metrics.json").read_text()) for job in finished])
-    return aggregate_seeds(table, [])
+    table, swept = finished_jobs(sweep_dir)
+    return aggregate_seeds(table, [key for key in swept if key != "seed"])

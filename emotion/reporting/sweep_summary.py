@@ -23,6 +23,19 @@ def job_overrides(job_dir: Path) -> dict[str, str]:
     return dict(item.split("=", 1) for item in overrides if "=" in item)
 
 
+def finished_jobs(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
+    """Every job of the sweep that wrote metrics.json (its dir name, overrides and metrics), and the overrides that
+    differ between those jobs."""
+    job_dirs = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
+    overrides = [job_overrides(job_dir) for job_dir in job_dirs]
+    swept = sorted({key for job in overrides for key in job if len({o.get(key) for o in overrides}) > 1})
+    jobs = pd.DataFrame([
+        {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
+        for job_dir, job in zip(job_dirs, overrides, strict=True)
+    ])
+    return jobs, swept
+
+
 class SweepSummary(Callback):
     """At the end of a multirun, in the sweep dir: `jobs.csv` (every job's overrides and metrics, best first), and
     `summary.csv`/`summary.md` (jobs grouped by every swept override except `seed`: `n` and `<metric>_mean` /
@@ -33,18 +46,10 @@ class SweepSummary(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        job_dirs = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
-        if not job_dirs:
+        jobs, swept = finished_jobs(sweep_dir)
+        if jobs.empty:
             log.warning("No job of %s wrote metrics.json; no summary", sweep_dir)
             return
-        overrides = [job_overrides(job_dir) for job_dir in job_dirs]
-        swept = sorted({key for job in overrides for key in job if len({o.get(key) for o in overrides}) > 1})
-        jobs = pd.DataFrame(
-            [
-                {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
-                for job_dir, job in zip(job_dirs, overrides, strict=True)
-            ]
-        )
         metric = config.get("optimized_metric")
         if metric in jobs:
             jobs = jobs.sort_values(metric, ascending=False)
