@@ -52,21 +52,10 @@ class Throughput(L.Callback):
 
 def run_variant(overrides: list[str], out_dir: Path, skip: int) -> dict:
     """One training run in this process; returns its figures."""
-    from hydra import compose, initialize_config_dir
-    from hydra.core.hydra_config import HydraConfig
-    from omegaconf import open_dict
-
     from emotion.training.final_metrics import evaluate, single_device_trainer
+    from emotion.utils.command import compose_config
 
-    conf = Path(__file__).resolve().parents[1] / "conf"
-    with initialize_config_dir(version_base="1.3", config_dir=str(conf)):
-        cfg = compose("train", overrides=overrides, return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(out_dir)
-        cfg.hydra.runtime.cwd = str(conf.parent)
-        cfg.hydra.job.num = 0
-        cfg.paths.output_dir = str(out_dir)
-    HydraConfig().set_config(cfg)
+    cfg = compose_config("train", overrides, out_dir)
     L.seed_everything(cfg.seed, workers=True)
     import hydra
 

@@ -20,15 +20,20 @@ from sweeps import jobs, run_sweep, wall_seconds
 
 from emotion.reporting.results import write_results
 
-SEARCH = ["experiment=finetune_minilm", "seed=1", "test=false", "export_hf=false", "model.lr=1e-4",
-          "model.warmup_ratio=0.1", "data.batch_size=32"]
-SWEEPS = {
-    "recipes_class_weighting": [*SEARCH, "trainer.max_epochs=4", "model.label_smoothing=0.0",
+SEARCH = ["experiment=finetune_minilm", "seed=1", "test=false", "export_hf=false", "model.warmup_ratio=0.1",
+          "data.batch_size=32"]
+SWEEPS = {  # in the order they ran; each starts from the best recipe so far
+    "recipes_class_weighting": [*SEARCH, "model.lr=1e-4", "trainer.max_epochs=4", "model.label_smoothing=0.0",
                                 "model.class_weighting=false,true"],
-    "recipes_epochs": [*SEARCH, "model.class_weighting=true", "model.label_smoothing=0.0", "trainer.max_epochs=6"],
+    "recipes_epochs": [*SEARCH, "model.lr=1e-4", "model.class_weighting=true", "model.label_smoothing=0.0",
+                       "trainer.max_epochs=6"],
+    "recipes_label_smoothing": [*SEARCH, "model.lr=1e-4", "model.class_weighting=true", "trainer.max_epochs=4",
+                                "model.label_smoothing=0.1"],
+    "recipes_lr": [*SEARCH, "model.class_weighting=true", "trainer.max_epochs=4", "model.label_smoothing=0.0",
+                   "model.lr=2e-4"],
 }
 COLUMNS = ["val/acc", "val/f1_weighted", "val/f1_macro", "val/f1_love", "val/f1_surprise", "val/ece", "minutes"]
-KNOBS = ["model.class_weighting", "trainer.max_epochs", "model.label_smoothing"]
+KNOBS = ["model.class_weighting", "trainer.max_epochs", "model.label_smoothing", "model.lr"]
 TIE = 0.003
 
 

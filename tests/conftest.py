@@ -16,16 +16,13 @@ from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
-from hydra import compose, initialize_config_dir  # noqa: E402
-from hydra.core.global_hydra import GlobalHydra  # noqa: E402
-from hydra.core.hydra_config import HydraConfig  # noqa: E402
-from omegaconf import DictConfig, open_dict  # noqa: E402
+from omegaconf import DictConfig  # noqa: E402
 
 import emotion  # noqa: E402,F401  (registers the config resolvers)
+from emotion.utils.command import compose_config  # noqa: E402
 
 
 ROOT = Path(__file__).resolve().parents[1]
-CONF_DIR = ROOT / "conf"
 
 
 @pytest.fixture(scope="session")
@@ -42,20 +39,6 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path
 
     texts = load_splits(str(data_dir))["train"]["text"]
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-distilbert"), texts)
-
-
-def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> DictConfig:
-    """The config the CLI would build, with Hydra's runtime set so `${hydra:...}` resolves."""
-    GlobalHydra.instance().clear()
-    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
-        cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
-    with open_dict(cfg):
-        cfg.hydra.runtime.output_dir = str(output_dir)
-        cfg.hydra.runtime.cwd = str(ROOT)
-        cfg.hydra.job.num = 0
-        cfg.paths.output_dir = str(output_dir)  # fixed now: a later compose replaces the global HydraConfig
-    HydraConfig().set_config(cfg)
-    return cfg
 
 
 def tiny_overrides(config_name: str, tiny_model: Path, data_dir: Path) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 from omegaconf import OmegaConf
 
 from emotion.data import CARER_DIR
-from tests.conftest import CONF_DIR, compose_config
+from emotion.utils.command import CONF_DIR, compose_config
 
 
 def options(group: str) -> list[str]:

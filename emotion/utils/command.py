@@ -9,8 +9,10 @@ from pathlib import Path
 from typing import TypeVar
 
 import hydra
+from hydra import compose, initialize_config_dir
+from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig
+from omegaconf import DictConfig, open_dict
 
 from emotion.utils.errors import ConfigError, one_line_errors
 from emotion.utils.logs import quiet_libraries
@@ -43,3 +45,18 @@ def hydra_command(config_name: str) -> Callable[[Callable[[DictConfig], T]], Cal
         return hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)(run)
 
     return decorate
+
+
+def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> DictConfig:
+    """The config the CLI would build, for code that runs a task in-process (tests, benchmarks), with Hydra's
+    runtime set so `${hydra:...}` resolves and outputs go to `output_dir`."""
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        cfg = compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+    with open_dict(cfg):
+        cfg.hydra.runtime.output_dir = str(output_dir)
+        cfg.hydra.runtime.cwd = str(CONF_DIR.parent)
+        cfg.hydra.job.num = 0
+        cfg.paths.output_dir = str(output_dir)  # fixed now: a later compose replaces the global HydraConfig
+    HydraConfig().set_config(cfg)
+    return cfg
