@@ -34,6 +34,7 @@ from tests.helpers.batch_probe import PROBE, samples_per_step
                                      "expected a mapping of a string to an integer >= 1 or null"),
         ("model.lr=2", "model.lr=2: expected a number >= 0.0 and < 1.0"),
         ("model.warmup_ratio=abc", "model.warmup_ratio='abc': expected a number >= 0.0 and < 1.0"),
+        ("model.layer_lr_decay=1.5", "model.layer_lr_decay=1.5: expected a number >= 0.0 and <= 1.0"),
         ("data.group_by_length=maybe", "data.group_by_length='maybe': expected true or false"),
         ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0: expected an integer >= 1"),
         ("+data.batch_sise=32", "data.batch_sise: unknown key (known: source, tokenizer, max_length, batch_size, "

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import lightning as L
 import torch
 import torch.nn.functional as F
@@ -20,6 +22,15 @@ def balanced_class_weights(labels: list[int], classes: int = len(EMOTIONS)) -> t
     return len(labels) / (classes * counts.clamp(min=1))
 
 
+def layer_depth(name: str, layers: int) -> int:
+    """Where a parameter sits from the input up: 0 the embeddings, i + 1 the encoder's layer i (`...layer.<i>.`
+    in BERT and DistilBERT alike), layers + 1 what sits above the encoder (pooler, classification head)."""
+    if ".embeddings." in f".{name}":
+        return 0
+    match = re.search(r"\.layer\.(\d+)\.", name)
+    return int(match.group(1)) + 1 if match else layers + 1
+
+
 class EmotionClassifier(L.LightningModule):
     """`AutoModelForSequenceClassification` on `pretrained` (a Hub id or a local folder), with AdamW and a
     linear warm-up/decay schedule like `transformers.Trainer`, so the book's numbers are comparable.
@@ -28,11 +39,13 @@ class EmotionClassifier(L.LightningModule):
     `class_weighting` weighs each class by its inverse training frequency, and `label_smoothing` is
     cross-entropy's own. `fused_adamw` updates all parameters in one kernel (the same arithmetic as the per-tensor
     loop, faster on CPU and GPU). `compile` runs the encoder under `torch.compile` when fitting (in place, so
-    checkpoints and exports keep their parameter names); with `data.pad_to_multiple_of` the shapes it sees stay few."""
+    checkpoints and exports keep their parameter names); with `data.pad_to_multiple_of` the shapes it sees stay few.
+    `layer_lr_decay` < 1 gives each layer down from the head `layer_lr_decay` times its upper neighbour's learning
+    rate (layer-wise LR decay), so the pretrained lower layers move less than the new head."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
                  class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
-                 compile: bool = False) -> None:
+                 compile: bool = False, layer_lr_decay: float = 1.0) -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = from_pretrained(
@@ -88,14 +101,25 @@ class EmotionClassifier(L.LightningModule):
         self.log_dict(self.metrics[stage].compute(), prog_bar=False, sync_dist=True)
         self.metrics[stage].reset()
 
+    def parameter_groups(self) -> list[dict]:
+        """AdamW's groups: no weight decay on biases and LayerNorm weights (as in transformers.Trainer), and with
+        `layer_lr_decay` < 1 one learning rate per layer depth (two groups in all without it)."""
+        layers = self.model.config.num_hidden_layers
+        groups: dict[tuple[int, bool], dict] = {}
+        for name, parameter in self.model.named_parameters():
+            if not parameter.requires_grad:
+                continue
+            depth = layer_depth(name, layers) if self.hparams.layer_lr_decay < 1 else layers + 1
+            decays = parameter.ndim >= 2
+            group = groups.setdefault((depth, decays), {
+                "params": [], "weight_decay": self.hparams.weight_decay if decays else 0.0,
+                "lr": self.hparams.lr * self.hparams.layer_lr_decay ** (layers + 1 - depth)})
+            group["params"].append(parameter)
+        return [groups[key] for key in sorted(groups, key=lambda key: (-key[0], not key[1]))]
+
     def configure_optimizers(self) -> dict:
-        # No decay on biases and LayerNorm weights, as in transformers.Trainer.
-        decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim >= 2]
-        no_decay = [p for p in self.model.parameters() if p.requires_grad and p.ndim < 2]
-        optimizer = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": self.hparams.weight_decay}, {"params": no_decay, "weight_decay": 0.0}],
-            lr=self.hparams.lr, fused=self.hparams.fused_adamw or None,
-        )
+        optimizer = torch.optim.AdamW(self.parameter_groups(), lr=self.hparams.lr,
+                                      fused=self.hparams.fused_adamw or None)
         total_steps = int(self.trainer.estimated_stepping_batches)
         scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total_steps), total_steps)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -52,6 +52,7 @@ class ModelSchema:
     label_smoothing: float = check(ge=0.0, lt=1.0)
     fused_adamw: bool = True
     compile: bool = False
+    layer_lr_decay: float = check(ge=0.0, le=1.0, default=1.0)
 
 
 @dataclass
