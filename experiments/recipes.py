@@ -31,9 +31,13 @@ SWEEPS = {  # in the order they ran; each starts from the best recipe so far
                                 "model.label_smoothing=0.1"],
     "recipes_lr": [*SEARCH, "model.class_weighting=true", "trainer.max_epochs=4", "model.label_smoothing=0.0",
                    "model.lr=2e-4"],
+    "recipes_layer_lr_decay": [*SEARCH, "model.lr=1e-4", "model.class_weighting=true", "trainer.max_epochs=4",
+                               "model.label_smoothing=0.0", "model.layer_lr_decay=0.8,0.9"],
 }
 COLUMNS = ["val/acc", "val/f1_weighted", "val/f1_macro", "val/f1_love", "val/f1_surprise", "val/ece", "minutes"]
-KNOBS = ["model.class_weighting", "trainer.max_epochs", "model.label_smoothing", "model.lr"]
+KNOBS = ["model.class_weighting", "trainer.max_epochs", "model.label_smoothing", "model.lr", "model.layer_lr_decay"]
+# Knobs that sweeps before them did not set ran at these values (the code's defaults then).
+UNSET = {"model.layer_lr_decay": 1.0}
 TIE = 0.003
 
 
@@ -47,7 +51,7 @@ def main() -> None:
         sweep_dir = run_sweep(name, overrides, reuse=args.reuse)
         tables.append(jobs(sweep_dir))
         wall += wall_seconds(sweep_dir) if args.reuse else 0.0
-    table = pd.concat(tables, ignore_index=True)
+    table = pd.concat(tables, ignore_index=True).fillna(UNSET)
     table = table.sort_values(["val/f1_macro", "val/acc"], ascending=False)
     best = table["val/f1_macro"].max()
     close = table[table["val/f1_macro"] >= best - TIE]
