@@ -23,6 +23,7 @@ from pathlib import Path
 import pandas as pd
 
 from emotion.reporting.results import write_results
+from emotion.reporting.sweep_summary import job_overrides
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = ROOT / "logs" / "experiments" / "book_ch2"
@@ -67,8 +68,8 @@ def main() -> None:
     row("features", "dummy (most frequent), val acc", features["dummy/val/acc"], 0.352, 0.0)
 
     if args.trained:
-        overrides = (args.trained / ".hydra" / "overrides.yaml").read_text()
-        if "experiment=book_minilm" not in overrides or "seed=1" not in overrides:
+        overrides = job_overrides(args.trained)
+        if overrides.get("experiment") != "book_minilm" or overrides.get("seed") != "1":
             raise SystemExit(f"--trained {args.trained}: not an experiment=book_minilm seed=1 run")
         train_out, minutes = args.trained, 0.0
     else:

@@ -9,7 +9,8 @@ batch 16.
 Each job reports the validation metrics of its best checkpoint.
 The winner becomes the main recipe (`experiment=finetune_minilm`), whose test figures come from
 `experiments/seeds.py`: the highest validation macro F1 (the harder target), except that a recipe within
-TIE (0.003, below one seed's noise) of it that trains for fewer epochs wins instead. Writes `experiments/results/recipes.{md,csv}`.
+TIE (0.003, below one seed's noise) of it that trains for fewer epochs wins instead.
+Writes `experiments/results/recipes.{md,csv}`.
 """
 
 from __future__ import annotations
@@ -23,21 +24,21 @@ from sweeps import jobs, run_sweep, wall_seconds
 from emotion.reporting.results import write_results
 
 SEARCH = ["experiment=finetune_minilm", "seed=1", "test=false", "export_hf=false", "model.warmup_ratio=0.1"]
-WEIGHTED = [*SEARCH, "model.class_weighting=true", "model.label_smoothing=0.0"]  # the class-weighted recipe
-SWEEPS = {  # in the order they ran; each starts from the best recipe so far
-    "recipes_class_weighting": [*SEARCH, "data.batch_size=32", "model.lr=1e-4", "trainer.max_epochs=4",
-                                "model.label_smoothing=0.0", "model.class_weighting=false,true"],
-    "recipes_epochs": [*WEIGHTED, "data.batch_size=32", "model.lr=1e-4", "trainer.max_epochs=6"],
-    "recipes_label_smoothing": [*SEARCH, "data.batch_size=32", "model.lr=1e-4", "model.class_weighting=true",
-                                "trainer.max_epochs=4", "model.label_smoothing=0.1"],
-    "recipes_lr": [*WEIGHTED, "data.batch_size=32", "trainer.max_epochs=4", "model.lr=2e-4"],
-    "recipes_layer_lr_decay": [*WEIGHTED, "data.batch_size=32", "model.lr=1e-4", "trainer.max_epochs=4",
-                               "model.layer_lr_decay=0.8,0.9"],
-    "recipes_batch_size": [*WEIGHTED, "model.lr=1e-4", "trainer.max_epochs=4", "data.batch_size=16"],
+# The class-weighted recipe every trial starts from (the first trial sweeps class weighting itself).
+START = {"data.batch_size": "32", "model.lr": "1e-4", "trainer.max_epochs": "4", "model.label_smoothing": "0.0",
+         "model.class_weighting": "true"}
+TRIALS = {  # sweep name: (the one knob it changes, its values), in the order they ran
+    "recipes_class_weighting": ("model.class_weighting", "false,true"),
+    "recipes_epochs": ("trainer.max_epochs", "6"),
+    "recipes_label_smoothing": ("model.label_smoothing", "0.1"),
+    "recipes_lr": ("model.lr", "2e-4"),
+    "recipes_layer_lr_decay": ("model.layer_lr_decay", "0.8,0.9"),
+    "recipes_batch_size": ("data.batch_size", "16"),
 }
+SWEEPS = {name: [*SEARCH, *(f"{key}={value}" for key, value in (START | {knob: values}).items())]
+          for name, (knob, values) in TRIALS.items()}
 COLUMNS = ["val/acc", "val/f1_weighted", "val/f1_macro", "val/f1_love", "val/f1_surprise", "val/ece", "minutes"]
-KNOBS = ["model.class_weighting", "trainer.max_epochs", "model.label_smoothing", "model.lr", "model.layer_lr_decay",
-         "data.batch_size"]
+KNOBS = [knob for knob, _ in TRIALS.values()]
 # Knobs that sweeps before them did not set ran at these values (the code's defaults then).
 UNSET = {"model.layer_lr_decay": 1.0}
 TIE = 0.003
