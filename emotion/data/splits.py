@@ -35,7 +35,7 @@ def load_splits(source: str) -> DatasetDict:
 def _warn_missing_classes(splits: DatasetDict, source: str) -> None:
     """A class absent from a split is legal but usually a mistake (a filtered or truncated file): say so."""
     for name, split in splits.items():
-        present = set(split["label"])
+        present = set(split.unique("label"))
         for label, emotion in enumerate(EMOTIONS):
             if label not in present:
                 log.warning("%s: the %s split has no %r example", source, name, emotion)
