@@ -21,14 +21,25 @@ def package_dir(package: str, subdir: str = "") -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / subdir)
 
 
-def seed_group() -> str:
-    """This job's command-line overrides except `seed`: the wandb group that gathers the seeds of one recipe."""
+def run_group() -> str:
+    """This job's wandb group: `study:<name>` for a trial of a study (hydra/sweeper=study), so a study's trials
+    are one group; else the command-line overrides except `seed`, which gathers the seeds of one recipe."""
     from hydra.core.hydra_config import HydraConfig
 
     if not HydraConfig.initialized():
         return ""
+    sweeper = HydraConfig.get().sweeper
+    if str(sweeper.get("_target_", "")).endswith(".StudySweeper"):
+        return f"study:{sweeper.study_name}"[:128]
     overrides = sorted(o for o in HydraConfig.get().overrides.task if not o.lstrip("+~").startswith("seed="))
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
+
+
+def gpu_count() -> int:
+    """CUDA GPUs on this machine (0 without any), for launcher configs that hand GPUs to jobs."""
+    import torch
+
+    return torch.cuda.device_count()
 
 
 def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
@@ -44,5 +55,6 @@ def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinf
 
 
 OmegaConf.register_new_resolver("package_dir", package_dir, replace=True)
-OmegaConf.register_new_resolver("seed_group", seed_group, replace=True)
+OmegaConf.register_new_resolver("run_group", run_group, replace=True)
 OmegaConf.register_new_resolver("fast_precision", fast_precision, replace=True)
+OmegaConf.register_new_resolver("gpu_count", gpu_count, replace=True)

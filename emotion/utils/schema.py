@@ -70,6 +70,7 @@ class TrainerSchema:
                        32, 16, 64] = "32-true"
     accumulate_grad_batches: int = check(ge=1, default=1)
     check_val_every_n_epoch: int | None = check(ge=1)
+    val_check_interval: float | int = check(ge=0.0, default=1.0)  # a fraction of an epoch, or a batch count
     log_every_n_steps: int = check(ge=1)
     deterministic: bool | Literal["warn"] = False
     fast_dev_run: bool | int = False
@@ -85,6 +86,23 @@ class FeaturesSchema:
 @dataclass
 class UmapSchema:
     max_points: int | None = check(ge=10)
+
+
+@dataclass
+class SweeperSchema:
+    """`hydra/sweeper=study` (emotion/sweeps): checked by the sweeper before its first trial."""
+
+    study_name: str
+    storage: str
+    direction: Literal["maximize", "minimize"]
+    n_trials: int = check(ge=1)
+    n_workers: int = check(ge=1)
+    pruner: str = "median"  # the name is checked against the pruners that exist (emotion/sweeps/study.py)
+    pruner_args: dict[str, Any] | None = None
+    max_retries: int = check(ge=0)
+    max_failures: int = check(ge=1)
+    heartbeat_interval: int | None = check(ge=1)
+    params: dict[str, Any] | None = None
 
 
 @dataclass
@@ -115,15 +133,16 @@ GROUPS: dict[str, type] = {"data": DataSchema, "model": ModelSchema, "trainer": 
 
 def validate(cfg: DictConfig) -> None:
     """Raises ConfigError naming the first key whose value is missing, of the wrong type or out of range."""
-    _check_node(cfg, "", RunSchema)
+    validate_node(cfg, "", RunSchema)
     for key, kind, bounds in COMMAND_KEYS.get(cfg.command, ()):
         _check_value(key, _value(cfg, key), kind, bounds)
     for group, schema in GROUPS.items():
         if group in cfg and cfg[group] is not None:
-            _check_node(cfg[group], f"{group}.", schema)
+            validate_node(cfg[group], f"{group}.", schema)
 
 
-def _check_node(node: DictConfig, prefix: str, schema: type) -> None:
+def validate_node(node: DictConfig, prefix: str, schema: type) -> None:
+    """Checks one config node against its schema dataclass, naming keys with `prefix` (e.g. `hydra.sweeper.`)."""
     hints = get_type_hints(schema)
     fields = {field.name: field for field in dataclasses.fields(schema)}
     if not getattr(schema, "_open", False):
@@ -160,6 +179,8 @@ def _check_value(key: str, value: Any, kind: Any, bounds: Mapping[str, Any]) -> 
 
 
 def _matches(value: Any, kind: Any) -> bool:
+    if kind is Any:
+        return True
     origin = get_origin(kind)
     if origin in (Union, types.UnionType):
         return any(_matches(value, option) for option in get_args(kind))
