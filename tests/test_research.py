@@ -48,16 +48,6 @@ def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(tmp_path: Path, 
     assert "| model.lr | n | val/f1_weighted |" in table and "data.source" not in table and " ± " in table
 
 
-def test_optuna_sweep_runs_two_trials(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    result = cli("-m", "hparams_search=optuna", "hydra.sweeper.n_trials=2", "hydra.sweeper.sampler.n_startup_trials=2",
-                 "debug=fdr", f"data.source={data_dir}", f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}")
-    summary = pd.read_csv(tmp_path / "summary.csv")
-    assert len(summary) == 2 and summary["model.lr"].between(1e-5, 2e-4).all()
-    best = json.loads((tmp_path / "0" / "metrics.json").read_text())["val/f1_weighted"]
-    assert 0.0 <= best <= 1.0
-    assert (tmp_path / "optimization_results.yaml").is_file(), result.stdout[-2000:]
-
-
 def test_wandb_offline_run_holds_the_metrics(make_config) -> None:
     cfg = make_config("logger=wandb", "~callbacks.umap", "data.max_samples={train: 128, validation: 64, test: 64}")
     metrics = train(cfg)

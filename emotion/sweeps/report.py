@@ -72,8 +72,6 @@ def _best(study: optuna.Study) -> optuna.trial.FrozenTrial | None:
 
 def _plots(study: optuna.Study, sweep_dir: Path) -> dict[str, str | None]:
     """Optuna's own matplotlib plots; a plot the study cannot support yet says why instead of failing the sweep."""
-    import warnings
-
     from optuna.visualization import matplotlib as plots
 
     from emotion.reporting.figures import save
@@ -86,9 +84,7 @@ def _plots(study: optuna.Study, sweep_dir: Path) -> dict[str, str | None]:
             notes[name] = f"needs {needs} complete trials"
             continue
         try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")  # "experimental" warnings of the matplotlib backend
-                axes = draw(study)
+            axes = draw(study)
             save(axes.figure, sweep_dir / f"{name}.png")
             notes[name] = None
         except (ValueError, RuntimeError) as err:  # e.g. importances when no parameter varied

@@ -31,6 +31,8 @@ PRUNERS: dict[str, type[BasePruner]] = {
     "none": NopPruner,
 }
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
+# The heartbeat, fail_stale_trials and the matplotlib plots have been "experimental" for years; used on purpose.
+warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 # Who runs a trial: the sweep process that asked for it and will tell its result.
 WORKER = "worker"
 
@@ -94,9 +96,7 @@ def retry(study: optuna.Study, trial: FrozenTrial, max_retries: int = 1) -> None
 def fail_orphans(study: optuna.Study, max_retries: int) -> list[int]:
     """Trials still RUNNING whose worker process on this host is gone (a killed sweep): marked failed and their
     parameters queued again. Workers on other hosts are left to the RDB heartbeat. Returns the trial numbers."""
-    with warnings.catch_warnings():  # "experimental since v2.9": stable in practice, and the heartbeat's only API
-        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        optuna.storages.fail_stale_trials(study)  # RDB storages with a heartbeat; nothing for a journal
+    optuna.storages.fail_stale_trials(study)  # RDB storages with a heartbeat; nothing for a journal
     failed = []
     for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
         worker = trial.user_attrs.get(WORKER) or {}

@@ -1,0 +1,184 @@
+"""Studies (hydra/sweeper=study on Optuna 5) and launchers: a study that survives kill -9, parallel workers,
+pruning within an epoch, a grid through submitit's local launcher, and bad sweeps refused before any training."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from wsgiref.util import setup_testing_defaults
+
+import optuna
+import pandas as pd
+import pytest
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
+from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.trial import TrialState
+
+from emotion.sweeps.runner import StudyRun, settings_without_sampler, slot_devices
+from emotion.sweeps.search_space import split_overrides, trial_overrides
+from emotion.sweeps.study import make_storage
+from emotion.utils.errors import ConfigError
+from tests.conftest import ROOT
+
+# Fast trials: 512 training texts, one CPU epoch, no UMAP, CSV logs.
+FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
+
+
+def sweep(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def study_args(sweep_dir: Path, tiny_model: Path, data_dir: Path, *extra: str) -> list[str]:
+    return ["hparams_search=optuna", *FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}",
+            f"hydra.sweep.dir={sweep_dir}", "hydra.sweeper.sampler.n_startup_trials=2", *extra]
+
+
+def load(sweep_dir: Path, name: str = "debug") -> optuna.Study:
+    return optuna.load_study(study_name=name, storage=make_storage(str(sweep_dir / "study.journal")))
+
+
+def test_search_space_reads_hydra_sweep_syntax() -> None:
+    space, fixed = split_overrides(
+        {"model.lr": "tag(log, interval(1e-5, 2e-4))", "data.batch_size": "choice(32, 64)",
+         "trainer.max_epochs": "range(1, 4)", "model.warmup_ratio": 0.1},
+        ["seed=3", "model.weight_decay=tag(int, interval(0, 3))"])
+    assert space == {"model.lr": FloatDistribution(1e-5, 2e-4, log=True),
+                     "data.batch_size": CategoricalDistribution([32, 64]),
+                     "trainer.max_epochs": CategoricalDistribution([1, 2, 3]),
+                     "model.weight_decay": IntDistribution(0, 3)}
+    assert fixed == ["model.warmup_ratio=0.1", "seed=3"]
+    assert trial_overrides({"model.lr": 1e-4, "data.group_by_length": True, "x": None}) == [
+        "model.lr=0.0001", "data.group_by_length=true", "x=null"]
+
+
+def test_each_worker_gets_its_own_gpu_only_when_there_are_enough(make_config, monkeypatch) -> None:
+    import torch
+
+    cfg = make_config("trainer.accelerator=auto")
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 2)
+    assert slot_devices(2, cfg) == [["trainer.devices=[0]"], ["trainer.devices=[1]"]]
+    assert slot_devices(3, cfg) == [[], [], []]  # 3 workers, 2 GPUs: left to the launcher
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 0)
+    assert slot_devices(2, cfg) == [[], []]
+
+
+@pytest.mark.parametrize(("override", "arguments", "message"), [
+    ("hydra.sweeper.storage=nosuchdb://host/study", [], "hydra.sweeper.storage='nosuchdb://host/study': cannot open it"),
+    ("seed=1", ["model.lrr=interval(0.1, 0.2)"], "hydra.sweeper.params: 'model.lrr' is not a key of this config"),
+    ("hydra.sweeper.n_workers=2", [], "hydra.sweeper.n_workers=2: the basic launcher runs one job at a time"),
+    ("hydra.sweeper.direction=up", [], "hydra.sweeper.direction='up': expected one of 'maximize', 'minimize'"),
+])
+def test_a_bad_study_is_refused_before_any_trial(make_config, tmp_path: Path, override: str, arguments: list[str],
+                                                 message: str) -> None:
+    cfg = make_config("hparams_search=optuna", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
+    with pytest.raises(ConfigError) as refused:
+        StudyRun(settings_without_sampler(cfg.hydra.sweeper), cfg, BasicLauncher(), None, arguments).run()
+    assert str(refused.value).startswith(message) and "\n" not in str(refused.value)
+    assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started
+
+
+def test_unknown_pruner_is_one_line_before_any_training(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.pruner=medain"))
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == ("error: hydra.sweeper.pruner='medain': unknown pruner (one of "
+                                                      "median, percentile, hyperband, successive_halving, threshold, "
+                                                      "wilcoxon, none)")
+    assert "Traceback" not in result.stderr and not list(tmp_path.glob("*/.hydra"))
+
+
+def test_study_reports_trials_and_opens_in_optuna_dashboard(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = pd.read_csv(tmp_path / "trials.csv")
+    assert list(trials["trial"]) != [] and set(trials["state"]) == {"complete"} and len(trials) == 3
+    assert trials["model.lr"].between(1e-5, 2e-4).all()
+    best = json.loads((tmp_path / str(trials["trial"][0]) / "metrics.json").read_text())["val/f1_weighted"]
+    assert trials["value"][0] == pytest.approx(best) == pytest.approx(trials["value"].max())
+    report = (tmp_path / "study.md").read_text()
+    assert "3 complete, 0 pruned, 0 fail" in report and f"Best: trial {trials['trial'][0]}" in report
+    for plot in ("optimization_history", "param_importances"):
+        assert (tmp_path / f"{plot}.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert len(pd.read_csv(tmp_path / "summary.csv")) == 3  # the seed-aggregating summary still runs
+
+    # What the README says: `optuna-dashboard <sweep dir>/study.journal` (its WSGI app, called without a server).
+    from optuna_dashboard import wsgi
+
+    app, status, environ = wsgi(str(tmp_path / "study.journal")), [], {"PATH_INFO": "/api/studies"}
+    setup_testing_defaults(environ)
+    body = b"".join(app(environ, lambda code, *_: status.append(code)))
+    assert status == ["200 OK"]
+    assert [study["study_name"] for study in json.loads(body)["study_summaries"]] == ["debug"], body[:2000]
+
+
+def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(tmp_path: Path, tiny_model: Path,
+                                                                         data_dir: Path) -> None:
+    args = study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=4", "hydra.sweeper.pruner=none")
+    process = subprocess.Popen([sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    deadline, killed = time.monotonic() + 180, None
+    while time.monotonic() < deadline and process.poll() is None:
+        if (tmp_path / "study.journal").is_file():
+            trials = load(tmp_path).get_trials()
+            running = [t for t in trials if t.state == TrialState.RUNNING]
+            if sum(t.state == TrialState.COMPLETE for t in trials) >= 1 and running:
+                os.killpg(process.pid, signal.SIGKILL)
+                killed = running[0]
+                break
+        time.sleep(0.2)
+    process.wait()
+    assert killed is not None, "the sweep ended before it could be killed"
+
+    result = sweep(*args)  # the same command again
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = load(tmp_path).get_trials()
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
+    assert [t.state for t in trials if t.number == killed.number] == [TrialState.FAIL]
+    retried = [t for t in trials if t.user_attrs.get("retry_of") == killed.number]
+    assert len(retried) == 1 and retried[0].params == killed.params and retried[0].state == TrialState.COMPLETE
+    # Every finished job dir belongs to one complete trial: no number (dir) was used twice.
+    assert sorted(int(p.parent.name) for p in tmp_path.glob("*/metrics.json")) == sorted(
+        t.number for t in trials if t.state == TrialState.COMPLETE)
+    assert "4 complete, 0 pruned, 1 fail" in (tmp_path / "study.md").read_text()
+
+
+def test_pruned_trial_stops_within_its_epoch(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    # Validation every quarter epoch over 2 epochs would report 8 times; a bar no tiny model reaches prunes at once.
+    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=2",
+                               "hydra.sweeper.pruner=threshold", "hydra.sweeper.pruner_args={lower: 0.99}",
+                               "trainer.val_check_interval=0.25", "trainer.max_epochs=2"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = load(tmp_path).get_trials()
+    assert [t.state for t in trials] == [TrialState.PRUNED] * 2
+    assert all(list(t.intermediate_values) == [0] for t in trials)
+    assert not list(tmp_path.glob("*/metrics.json"))  # stopped before the final evaluation
+    assert "0 complete, 2 pruned" in (tmp_path / "study.md").read_text()
+
+
+def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3", "hydra.sweeper.n_workers=2",
+                               "hydra/launcher=local", "debug=fdr"), timeout=400)
+    assert result.returncode == 0, result.stderr[-3000:]
+    trials = load(tmp_path).get_trials()
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.number for t in trials] == [0, 1, 2]
+    first, second = trials[0], trials[1]
+    assert first.datetime_start < second.datetime_complete and second.datetime_start < first.datetime_complete
+    # The third trial began when the first worker came free, not after both of the first two ended.
+    assert trials[2].datetime_start < max(first.datetime_complete, second.datetime_complete)
+    for trial in trials:
+        assert (tmp_path / str(trial.number) / ".hydra" / "config.yaml").is_file()
+        assert (tmp_path / str(trial.number) / "metrics.json").is_file()
+
+
+def test_grid_runs_through_submitit_local_launcher(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    result = sweep("debug=fdr", "~callbacks.umap", "logger=csv", "seed=1,2", "hydra/launcher=local",
+                   f"data.source={data_dir}", f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
+    assert list(tmp_path.glob(".submitit/*/*_result.pkl"))  # the jobs really went through submitit
+    assert list(pd.read_csv(tmp_path / "summary.csv")["n"]) == [2]
