@@ -7,6 +7,8 @@ sweep that already finished instead of running it again (its wall time is read f
 
 from __future__ import annotations
 
+import os
+import shutil
 import subprocess
 import sys
 import time
@@ -22,18 +24,24 @@ SWEEPS = ROOT / "logs" / "experiments"
 COMMON = ["logger=csv"]
 
 
-def run_sweep(name: str, overrides: list[str], reuse: bool = False) -> Path:
-    """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir."""
+def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool = False,
+              env: dict[str, str] | None = None) -> Path:
+    """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir.
+    `fresh` deletes an earlier sweep there first (a study would otherwise continue from its journal); `env` adds
+    environment variables."""
     sweep_dir = SWEEPS / name
     if reuse and ((sweep_dir / "summary.csv").is_file() or list(sweep_dir.glob("*/metrics.json"))):
         print(f"{name}: reusing {sweep_dir}", flush=True)
         return sweep_dir
+    if fresh and sweep_dir.exists():
+        shutil.rmtree(sweep_dir)
     SWEEPS.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "emotion.train", "-m", *COMMON, *overrides, f"hydra.sweep.dir={sweep_dir}"]
     print(f"{name}: {' '.join(argv[1:])}  (log: {SWEEPS / name}.log)", flush=True)
     began = time.perf_counter()
     with open(SWEEPS / f"{name}.log", "w") as log:
-        code = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False).returncode
+        code = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False,
+                              env={**os.environ, **(env or {})}).returncode
     if code != 0 or not (sweep_dir / "summary.csv").is_file():
         raise SystemExit(f"sweep {name} failed (exit {code}); see {SWEEPS / name}.log")
     print(f"{name}: done in {(time.perf_counter() - began) / 60:.1f} min", flush=True)

@@ -1,0 +1,77 @@
+"""Wall time of one hyperparameter study, run as before (one trial at a time, no pruning) and with pruning and two
+parallel workers, one after the other in one invocation.
+
+    python experiments/benchmark_sweep.py [--trials 12] [--reuse]
+
+Both arms are the same `hparams_search=optuna` study of MiniLM (lr, weight decay, warm-up, batch size; TPE with the
+same seed), `--trials` trials each, short trials on a seeded subset (2000 training and 500 validation texts,
+2 epochs, validation every half epoch), optimizing validation macro F1 (test is never read):
+- `sequential`: the basic launcher, one trial after another in one process, `hydra.sweeper.pruner=none`;
+- `pruned, 2 workers`: `hydra/launcher=local` (submitit, each trial its own process with one thread of the two
+  cores), `hydra.sweeper.n_workers=2`, the median pruner (3 startup trials, no pruning at a trial's first
+  validation).
+Writes `experiments/results/sweep.{md,csv}`: wall time, trials complete/pruned/failed, best validation macro F1.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import optuna
+from sweeps import run_sweep
+
+from emotion.reporting.results import write_results
+from emotion.sweeps.report import trials_table
+from emotion.sweeps.study import make_storage
+
+STUDY = ["hparams_search=optuna", "experiment=finetune_minilm", "test=false", "export_hf=false",
+         "optimized_metric=val/f1_macro", "data.max_samples={train: 2000, validation: 500}", "trainer.max_epochs=2",
+         "trainer.val_check_interval=0.5", "hydra.sweeper.study_name=benchmark",
+         "hydra.sweeper.sampler.n_startup_trials=4"]
+# (overrides, environment) of each arm; the parallel arm's trials each get one of the two cores' threads.
+ARMS = {
+    "sequential": (["hydra.sweeper.pruner=none"], {}),
+    "pruned, 2 workers": (["hydra.sweeper.pruner=median",
+                           "hydra.sweeper.pruner_args={n_startup_trials: 3, n_warmup_steps: 1}",
+                           "hydra.sweeper.n_workers=2", "hydra/launcher=local"], {"OMP_NUM_THREADS": "1"}),
+}
+TARGET_SPEEDUP, TARGET_GAP = 2.0, 0.005
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--trials", type=int, default=12)
+    parser.add_argument("--reuse", action="store_true", help="table arms whose study already finished")
+    args = parser.parse_args()
+    began = time.perf_counter()
+    rows = []
+    for arm, (overrides, env) in ARMS.items():
+        name = "sweep_" + arm.replace(",", "").replace(" ", "_")
+        start = time.perf_counter()
+        sweep_dir = run_sweep(name, [*STUDY, f"hydra.sweeper.n_trials={args.trials}", *overrides], reuse=args.reuse,
+                              fresh=not args.reuse, env=env)
+        study = optuna.load_study(study_name="benchmark", storage=make_storage(str(sweep_dir / "study.journal")))
+        table = trials_table(study)
+        states = table["state"].value_counts().to_dict()
+        rows.append({"arm": arm, "wall min": (time.perf_counter() - start) / 60,
+                     "trial min (sum)": table["minutes"].sum(), "complete": states.get("complete", 0),
+                     "pruned": states.get("pruned", 0), "failed": states.get("fail", 0),
+                     "best val/f1_macro": study.best_value, "best trial": study.best_trial.number,
+                     **{f"best {key}": value for key, value in study.best_params.items()}})
+        print(f"{arm}: {rows[-1]['wall min']:.1f} min, best {study.best_value:.4f}", flush=True)
+    sequential, parallel = rows
+    speedup = sequential["wall min"] / parallel["wall min"]
+    gap = sequential["best val/f1_macro"] - parallel["best val/f1_macro"]
+    met = speedup >= TARGET_SPEEDUP and gap <= TARGET_GAP
+    notes = (f"{args.trials} trials per arm (`{' '.join(STUDY)}`); wall min from start to end of the sweep command, "
+             f"trial min (sum) adds each trial's own minutes. Speed-up {speedup:.2f}x, best-value gap {gap:+.4f} "
+             f"(target: >= {TARGET_SPEEDUP}x and <= {TARGET_GAP}): **{'met' if met else 'not met'}**. Study tables "
+             "and plots: `logs/experiments/sweep_*/study.md`.")
+    path = write_results("sweep", rows, time.perf_counter() - began, "Sweep wall time: sequential vs pruned + 2 workers",
+                         notes)
+    print(path.read_text())
+
+
+if __name__ == "__main__":
+    main()
