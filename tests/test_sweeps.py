@@ -182,3 +182,27 @@ def test_grid_runs_through_submitit_local_launcher(tmp_path: Path, tiny_model: P
     assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
     assert list(tmp_path.glob(".submitit/*/*_result.pkl"))  # the jobs really went through submitit
     assert list(pd.read_csv(tmp_path / "summary.csv")["n"]) == [2]
+
+
+def test_slurm_launcher_config_becomes_the_sbatch_script(make_config, tmp_path: Path, monkeypatch) -> None:
+    """hydra/launcher=slurm as submitit submits it (no SLURM here: the sbatch script is read, never submitted)."""
+    import hydra
+    from submitit.slurm.slurm import SlurmExecutor
+
+    cfg = make_config("hydra/launcher=slurm", "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_task=2",
+                      "hydra.launcher.array_parallelism=1", f"hydra.sweep.dir={tmp_path}")
+    scripts: list[str] = []
+
+    def no_sbatch(executor: SlurmExecutor, command: str) -> None:
+        scripts.append(executor._make_submission_file_text(command, "uid"))
+        raise RuntimeError("sbatch was not called")
+
+    monkeypatch.setattr(SlurmExecutor, "affinity", classmethod(lambda cls: 1))  # srun is not on this machine
+    monkeypatch.setattr(SlurmExecutor, "_submit_command", no_sbatch)
+    launcher = hydra.utils.instantiate(cfg.hydra.launcher)
+    launcher.setup(hydra_context=None, task_function=print, config=cfg)
+    with pytest.raises(RuntimeError, match="sbatch was not called"):
+        launcher.launch([["seed=1"], ["seed=2"]], initial_job_idx=0)
+    for line in ("#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=2", "#SBATCH --time=240",
+                 "#SBATCH --cpus-per-task=8", "#SBATCH --mem=32GB", "#SBATCH --array=0-1%1"):
+        assert line in scripts[0], scripts[0]

@@ -1,29 +1,56 @@
-"""UMAP map of the validation `[CLS]` embeddings of the fine-tuned encoder, at the end of training."""
+"""UMAP map of the validation `[CLS]` embeddings of the fine-tuned encoder (the best checkpoint), drawn from the
+final evaluation's own forward pass."""
 
 from __future__ import annotations
 
-import lightning as L
+from typing import Any
 
-from emotion.callbacks.publish import plots_dir, publish
-from emotion.models.outputs import hidden_states
-from emotion.reporting.figures import umap_panels_figure
+import lightning as L
+import numpy as np
+import torch
+from lightning.pytorch.trainer.states import TrainerFn
+
 from emotion.analysis.projection import umap_coordinates
+from emotion.callbacks.publish import plots_dir, publish
+from emotion.models.outputs import pool
+from emotion.reporting.figures import umap_panels_figure
 
 
 class UmapPlot(L.Callback):
-    """Shows how fine-tuning separates the emotions, to compare with the frozen encoder's map."""
+    """Shows how fine-tuning separates the emotions, to compare with the frozen encoder's map.
+
+    The vectors come from a forward hook on the encoder while the run's final evaluation validates (not during
+    training's validations): the map costs no pass over the data of its own, only the UMAP fit."""
 
     def __init__(self, pooling: str = "cls", max_points: int | None = 2000, seed: int = 42) -> None:
         self.pooling = pooling
         self.max_points = max_points
         self.seed = seed
+        self._features: list[torch.Tensor] = []
+        self._labels: list[torch.Tensor] = []
+        self._hook: Any = None
 
-    def on_train_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
-        if not trainer.is_global_zero or trainer.fast_dev_run:
+    def on_validation_epoch_start(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if trainer.state.fn != TrainerFn.VALIDATING or not trainer.is_global_zero or trainer.fast_dev_run:
             return
-        loader = trainer.datamodule.eval_dataloader("validation")
-        features, labels = hidden_states(pl_module.model.base_model, loader, self.pooling)
-        pl_module.model.train()  # hidden_states switched the encoder to eval mode
-        coords, labels = umap_coordinates(features, labels, self.seed, self.max_points)
+        self._features, self._labels = [], []
+        self._hook = pl_module.model.base_model.register_forward_hook(self._collect, with_kwargs=True)
+
+    def _collect(self, module: torch.nn.Module, args: tuple, kwargs: dict, output: Any) -> None:
+        mask = kwargs.get("attention_mask", args[1] if len(args) > 1 else None)
+        self._features.append(pool(output.last_hidden_state, mask, self.pooling))
+
+    def on_validation_batch_end(self, trainer, pl_module, outputs, batch, batch_idx, dataloader_idx=0) -> None:
+        if self._hook is not None:
+            self._labels.append(batch["labels"].cpu())
+
+    def on_validation_epoch_end(self, trainer: L.Trainer, pl_module: L.LightningModule) -> None:
+        if self._hook is None:
+            return
+        self._hook.remove()
+        self._hook = None
+        features, labels = torch.cat(self._features).numpy(), torch.cat(self._labels).numpy()
+        self._features, self._labels = [], []
+        coords, labels = umap_coordinates(features, np.asarray(labels), self.seed, self.max_points)
         fig = umap_panels_figure(coords, labels, f"UMAP of validation embeddings after fine-tuning ({self.pooling})")
         publish(trainer, fig, "val/umap", plots_dir(trainer) / "umap_val.png")

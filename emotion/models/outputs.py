@@ -42,12 +42,16 @@ def hidden_states(
         raise ValueError(f"pooling: expected 'cls' or 'mean', got {pooling!r}")
     features, labels = [], []
     for inputs, gold in _batches(encoder, loader, progress):
-        last = encoder(**inputs).last_hidden_state
-        if pooling == "cls":
-            pooled = last[:, 0]
-        else:
-            mask = inputs["attention_mask"].unsqueeze(-1).to(last.dtype)
-            pooled = (last * mask).sum(dim=1) / mask.sum(dim=1)
-        features.append(pooled.float().cpu())
+        features.append(pool(encoder(**inputs).last_hidden_state, inputs["attention_mask"], pooling))
         labels.append(gold)
     return torch.cat(features).numpy(), torch.cat(labels).numpy()
+
+
+def pool(last_hidden_state: torch.Tensor, attention_mask: torch.Tensor, pooling: Pooling) -> torch.Tensor:
+    """One vector per text (float32, on the CPU): the `[CLS]` position, or the mean over real tokens."""
+    if pooling == "cls":
+        pooled = last_hidden_state[:, 0]
+    else:
+        mask = attention_mask.unsqueeze(-1).to(last_hidden_state.dtype)
+        pooled = (last_hidden_state * mask).sum(dim=1) / mask.sum(dim=1)
+    return pooled.detach().float().cpu()
