@@ -13,12 +13,12 @@ from __future__ import annotations
 import argparse
 import json
 import resource
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import lightning as L
+from sweeps import run_child
 
 from emotion.data import CARER_DIR
 
@@ -104,11 +104,8 @@ def main() -> None:
     began = time.perf_counter()
     rows = []
     for name in VARIANTS:
-        child = subprocess.run([sys.executable, __file__, *sys.argv[1:], "--variant", name],
-                               capture_output=True, text=True, check=False)
-        if child.returncode != 0:
-            raise SystemExit(f"variant {name!r} failed:\n{child.stderr[-3000:]}")
-        rows.append({"variant": name} | json.loads(child.stdout.strip().splitlines()[-1]))
+        _, stdout = run_child(f"variant {name!r}", [sys.executable, __file__, *sys.argv[1:], "--variant", name])
+        rows.append({"variant": name} | json.loads(stdout.strip().splitlines()[-1]))
         print(f"{name}: {rows[-1]['samples/s']:.1f} samples/s", flush=True)
     for row in rows:
         row["speed-up vs a"] = f"{row['samples/s'] / rows[0]['samples/s']:.2f}x"

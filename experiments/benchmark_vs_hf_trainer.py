@@ -21,10 +21,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
+from sweeps import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = 5  # steps of the run whose wall time is subtracted
@@ -43,14 +43,6 @@ def command(contender: str, steps: int, out: Path, args: argparse.Namespace) -> 
     return [sys.executable, __file__, "--hf-child", str(out), "--steps", str(steps), "--seed", str(args.seed),
             "--batch-size", str(args.batch_size), *(["--bf16"] if contender.endswith("bf16") else []),
             *(["--gpu"] if args.gpu else [])]
-
-
-def timed_run(argv: list[str]) -> float:
-    began = time.perf_counter()
-    child = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False)
-    if child.returncode != 0:
-        raise SystemExit(f"{' '.join(argv)} failed:\n{child.stderr[-3000:]}")
-    return time.perf_counter() - began
 
 
 def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu: bool) -> None:
@@ -111,8 +103,8 @@ def main() -> None:
     for round_number in range(1, args.rounds + 1):
         for contender in contenders:
             out = args.out / f"round{round_number}" / contender.replace(" ", "_")
-            full = timed_run(command(contender, args.steps, out / "long", args))
-            short = timed_run(command(contender, SHORT, out / "short", args))
+            full = run_child(contender, command(contender, args.steps, out / "long", args))[0]
+            short = run_child(contender, command(contender, SHORT, out / "short", args))[0]
             speed = (args.steps - SHORT) * args.batch_size / (full - short)
             accuracy.setdefault(contender, []).append(json.loads((out / "long" / "metrics.json").read_text())["val/acc"])
             rows.append({"round": round_number, "contender": contender, f"{args.steps}-step run s": full,

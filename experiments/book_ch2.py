@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pandas as pd
+from sweeps import run_child
 
 from emotion.reporting.results import write_results
 from emotion.reporting.sweep_summary import job_overrides
@@ -35,13 +35,9 @@ def step(name: str, argv: list[str]) -> tuple[Path, float, str]:
     """Runs one command with its run dir in RUNS/<name>; returns the dir, its minutes and its stdout."""
     out = RUNS / name
     hydra = [f"hydra.run.dir={out}"] if argv[0].startswith("emotion.") and argv[0] != "emotion.predict" else []
-    began = time.perf_counter()
-    child = subprocess.run([sys.executable, "-m", *argv, *hydra], cwd=ROOT, capture_output=True, text=True, check=False)
-    if child.returncode != 0:
-        raise SystemExit(f"{name} failed:\n{child.stderr[-3000:]}")
-    minutes = (time.perf_counter() - began) / 60
-    print(f"{name}: {minutes:.1f} min", flush=True)
-    return out, minutes, child.stdout
+    seconds, stdout = run_child(name, [sys.executable, "-m", *argv, *hydra])
+    print(f"{name}: {seconds / 60:.1f} min", flush=True)
+    return out, seconds / 60, stdout
 
 
 def main() -> None:

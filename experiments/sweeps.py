@@ -1,4 +1,5 @@
-"""What the study scripts share: run a Hydra multirun of `emotion.train` and read back its sweep summary.
+"""What the study scripts share: run a child command (timed, stopping the study with the child's error), run a
+Hydra multirun of `emotion.train`, and read back its sweep summary.
 
 Each sweep lives in `logs/experiments/<name>/` (one subdir per job, plus the `jobs.csv` and `summary.csv` that the
 sweep-summary callback writes) with its console output in `logs/experiments/<name>.log`. `reuse=True` tables a
@@ -24,6 +25,26 @@ SWEEPS = ROOT / "logs" / "experiments"
 COMMON = ["logger=csv"]
 
 
+def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str, str] | None = None
+              ) -> tuple[float, str]:
+    """Runs `argv` from the repository root; returns its wall seconds and its stdout (empty when it went to `log`,
+    stdout and stderr together). A child that fails stops the study, naming it with its exit code and the end of
+    its stderr (or the log to read)."""
+    began = time.perf_counter()
+    environment = {**os.environ, **(env or {})}
+    if log is None:
+        child = subprocess.run(argv, cwd=ROOT, capture_output=True, text=True, check=False, env=environment)
+        output, detail = child.stdout, child.stderr[-3000:]
+    else:
+        with open(log, "w") as handle:
+            child = subprocess.run(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=False,
+                                   env=environment)
+        output, detail = "", f"see {log}"
+    if child.returncode != 0:
+        raise SystemExit(f"{what} failed (exit {child.returncode}):\n{detail}")
+    return time.perf_counter() - began, output
+
+
 def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool = False,
               env: dict[str, str] | None = None) -> Path:
     """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir.
@@ -38,13 +59,10 @@ def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool 
     SWEEPS.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "emotion.train", "-m", *COMMON, *overrides, f"hydra.sweep.dir={sweep_dir}"]
     print(f"{name}: {' '.join(argv[1:])}  (log: {SWEEPS / name}.log)", flush=True)
-    began = time.perf_counter()
-    with open(SWEEPS / f"{name}.log", "w") as log:
-        code = subprocess.run(argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, check=False,
-                              env={**os.environ, **(env or {})}).returncode
-    if code != 0 or not (sweep_dir / "summary.csv").is_file():
-        raise SystemExit(f"sweep {name} failed (exit {code}); see {SWEEPS / name}.log")
-    print(f"{name}: done in {(time.perf_counter() - began) / 60:.1f} min", flush=True)
+    seconds, _ = run_child(f"sweep {name}", argv, log=SWEEPS / f"{name}.log", env=env)
+    if not (sweep_dir / "summary.csv").is_file():
+        raise SystemExit(f"sweep {name} wrote no summary.csv; see {SWEEPS / name}.log")
+    print(f"{name}: done in {seconds / 60:.1f} min", flush=True)
     return sweep_dir
 
 
