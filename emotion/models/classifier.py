@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 
 import lightning as L
@@ -60,7 +61,8 @@ class EmotionClassifier(L.LightningModule):
         if self.hparams.compile and stage == "fit":
             self.model.compile()
         if self.hparams.class_weighting and stage == "fit":
-            self.class_weights = balanced_class_weights(self.trainer.datamodule.raw["train"]["label"]).to(self.device)
+            labels = self.trainer.datamodule.raw["train"]["label"]
+            self.class_weights = balanced_class_weights(list(labels)).to(self.device)
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.model(**batch).logits
@@ -83,7 +85,10 @@ class EmotionClassifier(L.LightningModule):
         return self._eval_step(batch, "test")
 
     def _eval_step(self, batch: dict[str, torch.Tensor], stage: str) -> dict[str, torch.Tensor]:
-        output = self.model(**batch)
+        # On a CPU, evaluation runs in fp32 even under bf16-mixed training: without AMX, bf16 autocast made
+        # MiniLM's forward pass about 6x slower in inference (31 vs 185 texts/s here), while it speeds up training.
+        with torch.autocast("cpu", enabled=False) if self.device.type == "cpu" else contextlib.nullcontext():
+            output = self.model(**batch)
         probabilities = output.logits.float().softmax(dim=-1)
         preds = probabilities.argmax(dim=-1)
         self.metrics[stage].update(probabilities, batch["labels"])
