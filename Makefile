@@ -31,9 +31,13 @@ test:
 train:
 	$(PY) -m emotion.train experiment=finetune_minilm $(ARGS)
 
-# A tiny random DistilBERT in .cache/tiny-distilbert, for smoke runs with no pretrained weights.
-tiny:
-	$(PY) -m emotion.models.tiny .cache/tiny-distilbert
+# A tiny random DistilBERT in .cache/tiny-distilbert, for smoke runs with no pretrained weights; built once (a file
+# target: make rebuilds it only when it is missing).
+TINY := .cache/tiny-distilbert
+tiny: $(TINY)/config.json
+
+$(TINY)/config.json:
+	$(PY) -m emotion.models.tiny $(TINY)
 
 train-debug: tiny
-	$(PY) -m emotion.train debug=default model.pretrained=.cache/tiny-distilbert $(ARGS)
+	$(PY) -m emotion.train debug=default model.pretrained=$(TINY) $(ARGS)

@@ -81,6 +81,8 @@ def main() -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gpu", action="store_true", help="run on the GPU (bf16 for both); refused without one")
+    parser.add_argument("--contenders", default=",".join(CONTENDERS),
+                        help=f"comma-separated subset of: {', '.join(CONTENDERS)} (the baseline always runs)")
     parser.add_argument("--bf16", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--hf-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=ROOT / "logs" / "benchmarks" / "vs_hf_trainer")
@@ -99,6 +101,10 @@ def main() -> None:
     # On a GPU both sides use bf16 (the project's trainer=gpu does), so the HF baseline is its bf16 run.
     contenders = (CONTENDERS[0], CONTENDERS[2]) if args.gpu else CONTENDERS
     baseline_name = CONTENDERS[2] if args.gpu else BASELINE
+    asked = set(args.contenders.split(","))
+    if asked - set(CONTENDERS):
+        raise SystemExit(f"--contenders: unknown {', '.join(sorted(asked - set(CONTENDERS)))} (one of {', '.join(CONTENDERS)})")
+    contenders = tuple(name for name in contenders if name in asked or name == baseline_name)
     rows, accuracy = [], {}
     for round_number in range(1, args.rounds + 1):
         for contender in contenders:

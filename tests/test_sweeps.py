@@ -116,6 +116,16 @@ def test_study_reports_trials_and_opens_in_optuna_dashboard(tmp_path: Path, tiny
     assert [study["study_name"] for study in json.loads(body)["study_summaries"]] == ["debug"], body[:2000]
 
 
+def test_rdb_storage_with_heartbeat_runs_a_study(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'studies.db'}"
+    result = sweep(*study_args(tmp_path / "sweep", tiny_model, data_dir, "hydra.sweeper.n_trials=2", "debug=fdr",
+                               f"hydra.sweeper.storage={url}", "hydra.sweeper.heartbeat_interval=1"))
+    assert result.returncode == 0, result.stderr[-3000:]
+    study = optuna.load_study(study_name="debug", storage=url)
+    assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE] * 2
+    assert not (tmp_path / "sweep" / "study.journal").exists()
+
+
 def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(tmp_path: Path, tiny_model: Path,
                                                                          data_dir: Path) -> None:
     args = study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=4", "hydra.sweeper.pruner=none")
