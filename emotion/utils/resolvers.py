@@ -28,10 +28,10 @@ def run_group() -> str:
 
     if not HydraConfig.initialized():
         return ""
-    sweeper = HydraConfig.get().sweeper
-    if str(sweeper.get("_target_", "")).endswith(".StudySweeper"):
-        return f"study:{sweeper.study_name}"[:128]
-    overrides = sorted(o for o in HydraConfig.get().overrides.task if not o.lstrip("+~").startswith("seed="))
+    hydra = HydraConfig.get()
+    if str(hydra.sweeper.get("_target_", "")).endswith(".StudySweeper"):
+        return f"study:{hydra.sweeper.study_name}"[:128]
+    overrides = sorted(o for o in hydra.overrides.task if not o.lstrip("+~").startswith("seed="))
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
 
 
