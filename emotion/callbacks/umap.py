@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 import lightning as L
-import numpy as np
 import torch
 from lightning.pytorch.trainer.states import TrainerFn
 
@@ -51,6 +50,6 @@ class UmapPlot(L.Callback):
         self._hook = None
         features, labels = torch.cat(self._features).numpy(), torch.cat(self._labels).numpy()
         self._features, self._labels = [], []
-        coords, labels = umap_coordinates(features, np.asarray(labels), self.seed, self.max_points)
+        coords, labels = umap_coordinates(features, labels, self.seed, self.max_points)
         fig = umap_panels_figure(coords, labels, f"UMAP of validation embeddings after fine-tuning ({self.pooling})")
         publish(trainer, fig, "val/umap", plots_dir(trainer) / "umap_val.png")

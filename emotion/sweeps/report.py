@@ -22,7 +22,7 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
     """One row per trial: number, state, value, minutes, what it retried, its parameters; complete trials first,
     best first, then pruned (best last value first), failed, running, waiting."""
     sign = -1 if study.direction == optuna.study.StudyDirection.MAXIMIZE else 1
-    rows = []
+    rows, order = [], {}
     for trial in study.get_trials(deepcopy=False):
         value = trial.value if trial.value is not None else (
             trial.intermediate_values[max(trial.intermediate_values)] if trial.intermediate_values else None)
@@ -30,12 +30,9 @@ def trials_table(study: optuna.Study) -> pd.DataFrame:
                    if trial.datetime_complete and trial.datetime_start else None)
         rows.append({"trial": trial.number, "state": trial.state.name.lower(), "value": value,
                      "validations": len(trial.intermediate_values), "minutes": minutes,
-                     "retry of": trial.user_attrs.get("retry_of"), **trial.params,
-                     "_order": (STATE_ORDER.get(trial.state, 5), sign * value if value is not None else 0.0)})
-    table = pd.DataFrame(rows)
-    if table.empty:
-        return table
-    return table.sort_values("_order", key=lambda column: column.map(tuple), kind="stable").drop(columns="_order")
+                     "retry of": trial.user_attrs.get("retry_of"), **trial.params})
+        order[trial.number] = (STATE_ORDER.get(trial.state, 5), sign * value if value is not None else 0.0)
+    return pd.DataFrame(sorted(rows, key=lambda row: order[row["trial"]]))
 
 
 def write_report(study: optuna.Study, sweep_dir: Path, metric: str | None) -> Path:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from hydra.core.utils import JobReturn, JobStatus
 from hydra.plugins.launcher import Launcher
 from omegaconf import DictConfig, OmegaConf
@@ -27,7 +28,6 @@ from emotion.utils.errors import ConfigError
 from emotion.utils.schema import SweeperSchema, validate_node
 
 log = logging.getLogger("emotion.sweeps")
-IN_PROCESS_LAUNCHERS = ("hydra._internal.core_plugins.basic_launcher.BasicLauncher",)
 
 
 class StudyRun:
@@ -45,8 +45,7 @@ class StudyRun:
             raise ConfigError("hydra.sweeper.params: empty search space (e.g. model.lr: tag(log, interval(1e-5, 1e-3)))")
         check_keys(self.space, config)
         self.n_workers = int(settings.n_workers)
-        in_process = f"{type(launcher).__module__}.{type(launcher).__name__}" in IN_PROCESS_LAUNCHERS
-        if self.n_workers > 1 and in_process:
+        if self.n_workers > 1 and isinstance(launcher, BasicLauncher):
             raise ConfigError(f"hydra.sweeper.n_workers={self.n_workers}: the basic launcher runs one job at a time "
                               "in this process; add hydra/launcher=local (this machine) or hydra/launcher=slurm")
         self.study = open_study(settings, create=True, sampler=sampler)
@@ -62,6 +61,8 @@ class StudyRun:
         log.info("Study %r in %s: %d of %d trials finished; %d worker(s)", self.study.study_name,
                  self.settings.storage, finished, self.settings.n_trials, self.n_workers)
         devices = slot_devices(self.n_workers, self.config)
+        # One worker works in this thread: the basic launcher runs the job right here, and Lightning installs
+        # signal handlers, which only the main thread may do.
         if self.n_workers == 1:
             self._work(devices[0])
         else:
