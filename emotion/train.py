@@ -15,9 +15,10 @@ from omegaconf import DictConfig, OmegaConf
 
 from emotion.reporting.tables import write_json
 from emotion.serving.hf_folder import save_hf_folder
+from emotion.training import faults
 from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run, metric_value
-from emotion.training.resume import AtomicCheckpointIO, resume_path
+from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
 from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
 
@@ -42,17 +43,21 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     model = hydra.utils.instantiate(cfg.model)
     loggers = instantiate_all(cfg.get("logger"))
     callbacks = instantiate_all(cfg.get("callbacks"))
-    trainer: L.Trainer = hydra.utils.instantiate(cfg.trainer, callbacks=callbacks, logger=loggers,
-                                                 plugins=[AtomicCheckpointIO()])
+    output_dir = Path(cfg.paths.output_dir)
+    watch = faults.RankWatch(faults.timeout_s(cfg), resume=faults.resume_command(cfg))
+    preemption = faults.Preemption(output_dir / "checkpoints")
+    trainer: L.Trainer = hydra.utils.instantiate(
+        cfg.trainer, strategy=faults.strategy(cfg), callbacks=[*callbacks, RandomState(), watch, preemption],
+        logger=loggers, plugins=[AtomicCheckpointIO()])
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
-    trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+    with faults.faults_named(trainer, watch, preemption):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
     best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
     release_distributed()
     if not trainer.is_global_zero:
         return {}
-    output_dir = Path(cfg.paths.output_dir)
     analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
     # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
     spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")

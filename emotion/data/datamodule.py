@@ -7,13 +7,13 @@ from pathlib import Path
 from typing import Literal
 
 import lightning as L
-import torch
 from lightning.pytorch.accelerators import CUDAAccelerator
+from lightning.pytorch.trainer.states import TrainerFn
 from datasets import Dataset, DatasetDict
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
-from transformers.trainer_pt_utils import LengthGroupedSampler
 
+from emotion.data.sampling import EpochOrder, shard
 from emotion.data.splits import load_splits, subsample
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
@@ -51,6 +51,10 @@ class EmotionDataModule(L.LightningDataModule):
 
     `pad_to_multiple_of="auto"` rounds padded lengths up to a multiple of 8 when training on a GPU and leaves them
     alone elsewhere.
+
+    Under DDP it shards every split over the ranks itself (the trainer's `use_distributed_sampler` is off): the
+    training order depends on (seed, epoch) only, and every checkpoint records how far into its epoch training
+    was, so a resumed run continues with the next batch (emotion/data/sampling.py).
     """
 
     def __init__(
@@ -78,6 +82,7 @@ class EmotionDataModule(L.LightningDataModule):
         self.tokenized: DatasetDict | None = None
         self.collator: DataCollatorWithPadding | None = None
         self.lengths: dict[str, list[int]] = {}
+        self._resume_at: tuple[int, int] | None = None
 
     def prepare_data(self) -> None:
         """Downloads a Hub source once per node; a local directory is read (and checked) once, in setup."""
@@ -119,13 +124,30 @@ class EmotionDataModule(L.LightningDataModule):
             self.setup()
         return self.tokenized[split]
 
+    def _rank(self) -> tuple[int, int]:
+        """(global rank, world size) of the trainer this module is attached to; (0, 1) without one."""
+        return (self.trainer.global_rank, self.trainer.world_size) if self.trainer is not None else (0, 1)
+
     def train_dataloader(self) -> DataLoader:
         split = self.dataset("train")
-        if self.hparams.group_by_length:
-            generator = torch.Generator().manual_seed(self.hparams.seed)
-            sampler = LengthGroupedSampler(self.batch_size_per_device, lengths=self.lengths["train"], generator=generator)
-            return self._loader(split, self.batch_size_per_device, sampler=sampler)
-        return self._loader(split, self.batch_size_per_device, shuffle=True)
+        rank, world_size = self._rank()
+        order = EpochOrder(len(split), self.batch_size_per_device, self.hparams.seed, rank=rank, world_size=world_size,
+                           lengths=self.lengths["train"] if self.hparams.group_by_length else None)
+        if self._resume_at is not None:
+            order.resume(*self._resume_at)
+            self._resume_at = None
+        return self._loader(split, self.batch_size_per_device, sampler=order)
+
+    def state_dict(self) -> dict[str, int]:
+        """Saved in every checkpoint written while fitting: the epoch and how many of this rank's batches of it
+        were trained (optimizer step done)."""
+        if self.trainer is None or self.trainer.state.fn != TrainerFn.FITTING:
+            return {}
+        progress = self.trainer.fit_loop.epoch_loop.batch_progress.current
+        return {"epoch": self.trainer.current_epoch, "batches": progress.processed}
+
+    def load_state_dict(self, state: dict[str, int]) -> None:
+        self._resume_at = (state["epoch"], state["batches"])
 
     def val_dataloader(self) -> DataLoader:
         return self._length_sorted_loader("validation")
@@ -138,7 +160,7 @@ class EmotionDataModule(L.LightningDataModule):
         pads to little more than its own texts (1.7x faster inference for MiniLM at batch 128 on the CPU)."""
         dataset = self.dataset(split)
         order = sorted(range(len(dataset)), key=self.lengths[split].__getitem__)
-        return self._loader(dataset, self.hparams.eval_batch_size, sampler=order)
+        return self._loader(dataset, self.hparams.eval_batch_size, sampler=shard(order, *self._rank()))
 
     def eval_dataloader(self, split: str) -> DataLoader:
         """Any split in file order, unshuffled: row i of the output is row i of `raw[split]`."""

@@ -7,6 +7,7 @@ import re
 
 import lightning as L
 import torch
+import torch.distributed as dist
 import torch.nn.functional as F
 from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
@@ -68,8 +69,17 @@ class EmotionClassifier(L.LightningModule):
         return self.model(**batch).logits
 
     def training_loss(self, logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
-        return F.cross_entropy(logits, labels, weight=self.class_weights if self.hparams.class_weighting else None,
-                               label_smoothing=self.hparams.label_smoothing)
+        """Cross-entropy, class-weighted: normalized by the weight of the whole global batch. Under DDP each rank's
+        weighted mean would divide by its own share's weight, and the averaged gradient would not be one process's
+        gradient on the same batch."""
+        weight = self.class_weights if self.hparams.class_weighting else None
+        smoothing = self.hparams.label_smoothing
+        if weight is None or not (dist.is_available() and dist.is_initialized() and dist.get_world_size() > 1):
+            return F.cross_entropy(logits, labels, weight=weight, label_smoothing=smoothing)
+        share = weight[labels].sum().detach()
+        dist.all_reduce(share)  # DDP averages gradients over ranks: divide by the mean share
+        return F.cross_entropy(logits, labels, weight=weight, label_smoothing=smoothing, reduction="sum") / (
+            share / dist.get_world_size())
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         logits = self.model(**{name: value for name, value in batch.items() if name != "labels"}).logits

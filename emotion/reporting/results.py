@@ -44,7 +44,8 @@ def commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
-    head = git("rev-parse", "--short=10", "HEAD") or "unknown"
+    # EMOTION_COMMIT: for a copy of the checkout without its .git (a machine the tree was sent to).
+    head = git("rev-parse", "--short=10", "HEAD") or os.environ.get("EMOTION_COMMIT") or "unknown"
     return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 

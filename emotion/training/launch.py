@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from hydra.core.hydra_config import HydraConfig
@@ -17,6 +18,12 @@ def check_launch(cfg: DictConfig) -> None:
     multirun = HydraConfig.initialized() and HydraConfig.get().mode == RunMode.MULTIRUN
     if multirun and cfg.trainer.get("strategy") == "ddp" and cfg.trainer.get("devices") not in (1, "1"):
         raise ConfigError("trainer.strategy=ddp cannot run inside a Hydra multirun; use trainer.strategy=ddp_spawn")
+    if int(os.environ.get("TORCHELASTIC_MAX_RESTARTS") or 0) and os.environ.get("TORCHELASTIC_RUN_ID") == "none":
+        explicit = HydraConfig.initialized() and any(
+            o.startswith("hydra.run.dir=") for o in HydraConfig.get().overrides.hydra)
+        if not explicit:
+            raise ConfigError("torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...): a restart "
+                              "resumes from the run dir, which is otherwise named for the time of each start")
     metric = cfg.get("optimized_metric")
     if metric is not None and metric not in metric_names():
         raise ConfigError(f"optimized_metric={metric!r}: not a metric this run reports "

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import os
 import re
 from pathlib import Path
 
@@ -35,6 +36,20 @@ def run_group() -> str:
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
 
 
+def launch_id(default: str) -> str:
+    """A run dir name that every rank of a launch, on every node, and every restart of it agree on: under SLURM
+    `slurm-<job id>[.<step>]` (the same after a requeue), under torchrun `torchrun-<rdzv id>` (give --rdzv-id), else
+    `default` (the start time)."""
+    job = os.environ.get("SLURM_JOB_ID")
+    if job and os.environ.get("SLURM_ARRAY_JOB_ID"):
+        job = f"{os.environ['SLURM_ARRAY_JOB_ID']}_{os.environ.get('SLURM_ARRAY_TASK_ID', '0')}"
+    if job:
+        step = os.environ.get("SLURM_STEP_ID", "")
+        return f"slurm-{job}" + (f".{step}" if step.isdigit() else "")
+    run_id = os.environ.get("TORCHELASTIC_RUN_ID", "none")
+    return f"torchrun-{run_id}" if run_id != "none" else default
+
+
 def gpu_count() -> int:
     """CUDA GPUs on this machine (0 without any), for launcher configs that hand GPUs to jobs."""
     import torch
@@ -58,3 +73,4 @@ OmegaConf.register_new_resolver("package_dir", package_dir, replace=True)
 OmegaConf.register_new_resolver("run_group", run_group, replace=True)
 OmegaConf.register_new_resolver("fast_precision", fast_precision, replace=True)
 OmegaConf.register_new_resolver("gpu_count", gpu_count, replace=True)
+OmegaConf.register_new_resolver("launch_id", launch_id, replace=True)

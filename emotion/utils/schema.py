@@ -73,8 +73,14 @@ class TrainerSchema:
     val_check_interval: float | int = check(ge=0.0, default=1.0)  # a fraction of an epoch, or a batch count
     log_every_n_steps: int = check(ge=1)
     deterministic: bool | Literal["warn"] = False
+    use_distributed_sampler: Literal[False] = False  # the data module shards itself
     fast_dev_run: bool | int = False
     _open = True  # Lightning's other Trainer arguments pass through
+
+
+@dataclass
+class DistributedSchema:
+    timeout_s: float | None = check(ge=1.0)
 
 
 @dataclass
@@ -128,7 +134,7 @@ COMMAND_KEYS: dict[str, tuple[tuple[str, Any, dict], ...]] = {
                ("min_agreement", float, {"ge": 0.0, "le": 1.0}), ("calibrate", bool, {})),
 }
 GROUPS: dict[str, type] = {"data": DataSchema, "model": ModelSchema, "trainer": TrainerSchema,
-                           "features": FeaturesSchema, "umap": UmapSchema}
+                           "features": FeaturesSchema, "umap": UmapSchema, "distributed": DistributedSchema}
 
 
 def validate(cfg: DictConfig) -> None:
@@ -185,7 +191,8 @@ def _matches(value: Any, kind: Any) -> bool:
     if origin in (Union, types.UnionType):
         return any(_matches(value, option) for option in get_args(kind))
     if origin is Literal:
-        return value in get_args(kind) and not (isinstance(value, bool) and True not in get_args(kind))
+        # True == 1 in Python: a bool matches only a bool option, a number only a number.
+        return any(value == option and isinstance(value, bool) == isinstance(option, bool) for option in get_args(kind))
     if origin is dict:
         key_type, value_type = get_args(kind)
         return isinstance(value, dict) and all(_matches(k, key_type) and _matches(v, value_type) for k, v in value.items())
