@@ -44,8 +44,11 @@ def commit() -> str:
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
-    # EMOTION_COMMIT: for a copy of the checkout without its .git (a machine the tree was sent to).
-    head = git("rev-parse", "--short=10", "HEAD") or os.environ.get("EMOTION_COMMIT") or "unknown"
+    # EMOTION_COMMIT names it for a copy of a committed tree whose .git is missing or not its own (a machine the
+    # tree was sent to: the GPU runs here read a stale HEAD there).
+    if os.environ.get("EMOTION_COMMIT"):
+        return os.environ["EMOTION_COMMIT"]
+    head = git("rev-parse", "--short=10", "HEAD") or "unknown"
     return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
