@@ -53,8 +53,9 @@ def export(cfg: DictConfig) -> dict:
             fold_temperature(model.model, temperature)
             save_hf_folder(model.model, tokenizer, out_dir)
         report["calibration"] = {"temperature": temperature} | {
-            f"{name}_before": value for name, value in scores(before["test"], labels["test"], "test").items()
-            if name in ("test/ece", "test/nll")
+            f"{name}_before": value for split, prefix in EVALUATED.items()
+            for name, value in scores(before[split], labels[split], prefix).items()
+            if name in (f"{prefix}/ece", f"{prefix}/nll")
         }
     with stage(f"Writing model.onnx and model_int8.onnx to {out_dir}"):
         export_onnx(model.model, tokenizer, out_dir / "model.onnx", cfg.opset)
@@ -69,8 +70,8 @@ def export(cfg: DictConfig) -> dict:
                 predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
                 report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
     if cfg.calibrate:
-        report["calibration"] |= {"test/ece_after": report["torch/test"]["test/ece"],
-                                  "test/nll_after": report["torch/test"]["test/nll"]}
+        report["calibration"] |= {f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
+                                  for prefix in EVALUATED.values() for name in ("ece", "nll")}
     for backend in ("onnx", "onnx-int8"):
         report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
     write_json(report, out_dir / "export_report.json")

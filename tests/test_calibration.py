@@ -63,7 +63,10 @@ def test_the_export_is_calibrated_in_every_format(exported) -> None:
     calibration = report["calibration"]
     assert calibration["temperature"] > 0
     assert calibration["test/ece_after"] == report["torch/test"]["test/ece"]
-    assert calibration["test/nll_after"] <= calibration["test/nll_before"] + 1e-3  # fitted on val, read on test
+    # T minimizes the validation NLL (float32 model outputs against the float64 fit: a hair of slack); on test,
+    # which the fit never saw, it usually helps but need not (this tiny one-epoch model: T 1.10, test NLL +0.4%).
+    assert calibration["val/nll_after"] <= calibration["val/nll_before"] + 1e-4
+    assert calibration["test/nll_after"] == pytest.approx(calibration["test/nll_before"], rel=0.02)
     for backend in ("onnx", "onnx-int8"):
         assert report[f"{backend}/test"]["test/ece"] == pytest.approx(report["torch/test"]["test/ece"], abs=0.02)
     card = (out / "README.md").read_text()
