@@ -26,6 +26,7 @@ from emotion.serving import Predictor
 from emotion.serving.hf_folder import save_hf_folder
 from emotion.serving.model_card import write_model_card
 from emotion.serving.onnx_models import export_onnx, quantize_int8
+from emotion.storage import atomic_folder
 from emotion.utils.command import hydra_command
 from emotion.utils.errors import UserError
 from emotion.utils.hub import from_pretrained
@@ -40,49 +41,51 @@ def export(cfg: DictConfig) -> dict:
     tokenizer = from_pretrained(AutoTokenizer.from_pretrained, model.hparams.pretrained, "tokenizer")
     # Raw texts only: the Predictor tokenizes what it checks.
     splits = subsample(load_splits(cfg.data.source), cfg.data.max_samples, cfg.data.seed)
-    out_dir = Path(cfg.out_dir)
-    texts = {split: list(splits[split]["text"]) for split in EVALUATED}
-    labels = {split: np.array(splits[split]["label"]) for split in EVALUATED}
-    report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
-    save_hf_folder(model.model, tokenizer, out_dir)
-    if cfg.calibrate:
-        with stage("Fitting a temperature on validation and folding it into the output layer"):
-            predictor = Predictor(out_dir, backend="torch", max_length=cfg.data.max_length)
-            before = {split: predictor.probabilities(texts[split])[0] for split in EVALUATED}
-            temperature = fit_temperature(log_probabilities(before["validation"]), labels["validation"])
-            fold_temperature(model.model, temperature)
-            save_hf_folder(model.model, tokenizer, out_dir)
-        report["calibration"] = {"temperature": temperature} | {
-            f"{name}_before": value for split, prefix in EVALUATED.items()
-            for name, value in scores(before[split], labels[split], prefix).items()
-            if name in (f"{prefix}/ece", f"{prefix}/nll")
-        }
-    with stage(f"Writing model.onnx and model_int8.onnx to {out_dir}"):
-        export_onnx(model.model, tokenizer, out_dir / "model.onnx", cfg.opset)
-        quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
+    # Everything is written into a folder beside out_dir and renamed onto it at the end: a kill never leaves half
+    # an export under the final name (a failed agreement check leaves no export at all).
+    with atomic_folder(Path(cfg.out_dir)) as out_dir:
+        texts = {split: list(splits[split]["text"]) for split in EVALUATED}
+        labels = {split: np.array(splits[split]["label"]) for split in EVALUATED}
+        report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
+        save_hf_folder(model.model, tokenizer, out_dir)
+        if cfg.calibrate:
+            with stage("Fitting a temperature on validation and folding it into the output layer"):
+                predictor = Predictor(out_dir, backend="torch", max_length=cfg.data.max_length)
+                before = {split: predictor.probabilities(texts[split])[0] for split in EVALUATED}
+                temperature = fit_temperature(log_probabilities(before["validation"]), labels["validation"])
+                fold_temperature(model.model, temperature)
+                save_hf_folder(model.model, tokenizer, out_dir)
+            report["calibration"] = {"temperature": temperature} | {
+                f"{name}_before": value for split, prefix in EVALUATED.items()
+                for name, value in scores(before[split], labels[split], prefix).items()
+                if name in (f"{prefix}/ece", f"{prefix}/nll")
+            }
+        with stage(f"Writing model.onnx and model_int8.onnx to {cfg.out_dir}"):
+            export_onnx(model.model, tokenizer, out_dir / "model.onnx", cfg.opset)
+            quantize_int8(out_dir / "model.onnx", out_dir / "model_int8.onnx")
 
-    predictions: dict[str, dict[str, np.ndarray]] = {}
-    for backend in ("torch", "onnx", "onnx-int8"):
-        predictor = Predictor(out_dir, backend=backend, max_length=cfg.data.max_length)
-        with stage(f"Scoring the {backend} model on validation and test"):
-            for split, prefix in EVALUATED.items():
-                probabilities = predictor.probabilities(texts[split])[0]
-                predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
-                report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
-    if cfg.calibrate:
-        report["calibration"] |= {f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
-                                  for prefix in EVALUATED.values() for name in ("ece", "nll")}
-    for backend in ("onnx", "onnx-int8"):
-        report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
-    write_json(report, out_dir / "export_report.json")
-    save_confusion_matrix(labels["test"], predictions["torch"]["test"],
-                          "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
-    write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
-    low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
-    if low:
-        raise UserError(f"{out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
-    log.info("Exported to %s: agreement onnx %.4f, int8 %.4f", out_dir, report["onnx/test_agreement"],
-             report["onnx-int8/test_agreement"])
+        predictions: dict[str, dict[str, np.ndarray]] = {}
+        for backend in ("torch", "onnx", "onnx-int8"):
+            predictor = Predictor(out_dir, backend=backend, max_length=cfg.data.max_length)
+            with stage(f"Scoring the {backend} model on validation and test"):
+                for split, prefix in EVALUATED.items():
+                    probabilities = predictor.probabilities(texts[split])[0]
+                    predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
+                    report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
+        if cfg.calibrate:
+            report["calibration"] |= {f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
+                                      for prefix in EVALUATED.values() for name in ("ece", "nll")}
+        for backend in ("onnx", "onnx-int8"):
+            report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
+        write_json(report, out_dir / "export_report.json")
+        save_confusion_matrix(labels["test"], predictions["torch"]["test"],
+                              "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
+        write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
+        low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
+        if low:
+            raise UserError(f"{cfg.out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
+        log.info("Exported to %s: agreement onnx %.4f, int8 %.4f", cfg.out_dir, report["onnx/test_agreement"],
+                 report["onnx-int8/test_agreement"])
     return report
 
 

@@ -55,13 +55,19 @@ def read_split_file(path: Path) -> tuple[list[str], list[int]]:
 
 def read_text_file(path: Path) -> list[str]:
     """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl (each may be .gz)."""
-    readers = {".txt": _plain_lines, ".csv": _csv_rows, ".jsonl": _jsonl_rows}
-    reader = readers[_checked_format(path, tuple(s for s in SUFFIXES if s != ".parquet"))]
-    with _reading(path):
-        texts = [_checked_text(where, text) for where, text in reader(path, fields=("text",))]
+    texts = list(iter_text_file(path))
     if not texts:
         raise DataError(f"{path}: no texts")
     return texts
+
+
+def iter_text_file(path: Path) -> Iterator[str]:
+    """read_text_file's texts one at a time, for files of any size (bad input fails when its line is reached)."""
+    readers = {".txt": _plain_lines, ".csv": _csv_rows, ".jsonl": _jsonl_rows}
+    reader = readers[_checked_format(path, tuple(s for s in SUFFIXES if s != ".parquet"))]
+    with _reading(path):
+        for where, text in reader(path, fields=("text",)):
+            yield _checked_text(where, text)
 
 
 def _checked_format(path: Path, allowed: tuple[str, ...]) -> str:

@@ -13,15 +13,18 @@ import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from emotion.data.labels import EMOTIONS  # noqa: E402
+from emotion.storage import atomic_file  # noqa: E402
 
 PANEL_COLORS = ("Blues", "Oranges", "Reds", "Purples", "Greens", "Greys")
 
 
 def save(fig: Figure, path: Path) -> Path:
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110, bbox_inches="tight")
-    plt.close(fig)
+    try:
+        with atomic_file(path) as partial:
+            fig.savefig(partial, dpi=110, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
     return path
 
 

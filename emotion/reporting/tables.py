@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from emotion.storage import atomic_file
+
 
 def _cell(value: Any) -> str:
     text = _number(value) if isinstance(value, float) else str(value)
@@ -29,8 +31,8 @@ def _number(value: float) -> str:
 def write_json(data: Any, path: Path) -> Path:
     """Indented, key-sorted JSON, so runs diff cleanly."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
+    with atomic_file(path) as partial:
+        partial.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -16,6 +16,7 @@ from transformers import AutoTokenizer
 
 from emotion.data.labels import EMOTIONS
 from emotion.data.texts import text_problem
+from emotion.serving.hf_folder import check_model_folder
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import SourceError
 
@@ -45,8 +46,7 @@ class Predictor:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
-        if not self.model_dir.is_dir():
-            raise SourceError(f"no such model folder: {model_dir}")
+        check_model_folder(self.model_dir)
         self.backend = backend
         self.batch_size = batch_size
         self.max_length = max_length

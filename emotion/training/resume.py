@@ -19,6 +19,7 @@ import lightning as L
 import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
+from emotion.storage import writing
 from emotion.utils.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -31,7 +32,8 @@ class AtomicCheckpointIO(TorchCheckpointIO):
         path = Path(path)
         temporary = path.with_name(f".{path.name}.tmp")
         try:
-            super().save_checkpoint(checkpoint, temporary, storage_options)
+            with writing(path):
+                super().save_checkpoint(checkpoint, temporary, storage_options)
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)

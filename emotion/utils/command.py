@@ -3,7 +3,10 @@ user mistakes into one `error:` line."""
 
 from __future__ import annotations
 
+import difflib
 import functools
+import re
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
@@ -12,7 +15,8 @@ import hydra
 from hydra import compose, initialize_config_dir
 from hydra.core.global_hydra import GlobalHydra
 from hydra.core.hydra_config import HydraConfig
-from omegaconf import DictConfig, open_dict
+from hydra.errors import ConfigCompositionException, MissingConfigException, OverrideParseException
+from omegaconf import DictConfig, OmegaConf, open_dict
 
 from emotion.utils.errors import ConfigError, one_line_errors
 from emotion.utils.logs import quiet_libraries
@@ -42,9 +46,65 @@ def hydra_command(config_name: str) -> Callable[[Callable[[DictConfig], T]], Cal
             validate(cfg)
             return task(cfg)
 
-        return hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)(run)
+        hydra_main = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)(run)
+
+        @functools.wraps(task)
+        def entry() -> T:
+            check_overrides(config_name, sys.argv[1:])
+            return hydra_main()
+
+        return entry
 
     return decorate
+
+
+def check_overrides(config_name: str, argv: list[str]) -> None:
+    """Composes the command line's overrides once before Hydra does, so that an unknown group (`model=` for
+    `eval`), a misspelled key or a bad `+`/`~` ends in one `error:` line naming what the command accepts, not
+    Hydra's three lines. Command lines with flags (-m, --cfg, --help, ...) are left to Hydra."""
+    if any(arg.startswith("-") for arg in argv):
+        return
+    try:
+        _compose(config_name, argv)
+    except (ConfigCompositionException, MissingConfigException, OverrideParseException) as err:
+        raise SystemExit(f"error: {_explain(config_name, argv, err)}") from None
+    finally:
+        GlobalHydra.instance().clear()
+
+
+def _compose(config_name: str, overrides: list[str]) -> DictConfig:
+    GlobalHydra.instance().clear()
+    with initialize_config_dir(version_base="1.3", config_dir=str(CONF_DIR)):
+        return compose(config_name=config_name, overrides=overrides, return_hydra_config=True)
+
+
+def _explain(config_name: str, argv: list[str], err: Exception) -> str:
+    """Hydra's message about one override, as one line with what the command accepts instead."""
+    message = str(err)
+    command = f"python -m emotion.{config_name}"
+    base = _compose(config_name, [])
+    groups = sorted(group for group in base.hydra.runtime.choices if not group.startswith("hydra"))
+    if match := re.match(r"Could not override '([^']+)'\. No match in the defaults list", message):
+        return (f"{match[1]}=...: {command} has no '{match[1]}' option (its config groups: {', '.join(groups)}; "
+                "a new key needs +key=value)")
+    if match := re.match(r"Could not override '([^']+)'\.", message):
+        parent, _, key = match[1].rpartition(".")
+        node = OmegaConf.select(base, parent) if parent else base
+        known = [str(k) for k in node] if isinstance(node, DictConfig) else []
+        close = difflib.get_close_matches(key, known, n=1)
+        hint = f"did you mean {(parent + '.') if parent else ''}{close[0]}?" if close else (
+            f"known keys: {', '.join(known[:12])}" if known else "a new key needs +key=value")
+        return f"{match[1]}: no such key in {command}'s config ({hint})"
+    if match := re.search(r"Could not find '([^'/]+)/([^']+)'", message):
+        options = re.findall(r"^\t(\S+)$", message.split("Config search path")[0], re.M)
+        return f"{match[1]}={match[2]}: no such {match[1]} option (one of: {', '.join(options)})"
+    if match := re.match(r"Could not delete from config\. '([^']+)' does not exist", message):
+        return f"~{match[1]}: no such key to delete in {command}'s config"
+    if match := re.match(r"Could not append to config\. An item is already at '([^']+)'", message):
+        return f"+{match[1]}: {match[1]} already exists; set it with {match[1]}=..."
+    if match := re.match(r"Error parsing override '([^']*)'", message):
+        return f"{match[1]}: not an override Hydra can read (key=value, +key=value, ~key; quote values with spaces)"
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
 
 
 def compose_config(config_name: str, overrides: list[str], output_dir: Path) -> DictConfig:

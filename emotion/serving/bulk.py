@@ -1,0 +1,111 @@
+"""Prediction over inputs of any size: texts streamed in fixed chunks, each chunk's rows written and flushed as soon
+as they are computed, and an output file that a rerun with --resume continues.
+
+Chunks are cut at fixed positions of the input (0, C, 2C, ...), and a resumed run starts again at the start of the
+chunk the kill interrupted, so every text is scored in the same chunk, hence the same batches and padding, as in an
+uninterrupted run: the resumed file equals it byte for byte (with the same --batch-size).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import select
+from collections.abc import Iterable, Iterator
+from itertools import islice
+from pathlib import Path
+from typing import BinaryIO
+
+from emotion.data import DataError
+from emotion.data.texts import text_problem
+
+CSV_FIELDS = 10  # text, label, score, six probabilities, truncated
+IDLE_S = 0.05  # a pipe quiet this long: score what has arrived rather than wait for a full chunk
+
+
+def chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
+    iterator = iter(texts)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def stdin_chunks(stream: BinaryIO, size: int) -> Iterator[list[str]]:
+    """Lines of a byte stream (stdin) as texts, `size` at a time, or fewer when the writer pauses: an endless pipe
+    gets its answers line by line, in batches, while it is still open. Bad lines name `<stdin>:N`."""
+    fd, pending, partial, number, offset = stream.fileno(), [], b"", 0, 0
+    while True:
+        if pending and not select.select([fd], [], [], IDLE_S)[0]:
+            yield pending
+            pending = []
+        data = os.read(fd, 1 << 16)
+        lines = (partial + data).split(b"\n")
+        partial = lines.pop() if data else b""
+        if not data and lines == [b""]:
+            lines = []
+        for raw in lines:
+            number += 1
+            pending.append(_stdin_text(raw, number, offset))
+            offset += len(raw) + 1
+            if len(pending) == size:
+                yield pending
+                pending = []
+        if not data:
+            break
+    if pending:
+        yield pending
+    if number == 0:
+        raise DataError("<stdin>: no texts")
+
+
+def _stdin_text(raw: bytes, number: int, offset: int) -> str:
+    try:
+        text = raw.decode("utf-8-sig" if number == 1 else "utf-8").rstrip("\r")
+    except UnicodeDecodeError as err:
+        raise DataError(f"<stdin>:{number}: not text (invalid UTF-8 at byte offset {offset + err.start})") from None
+    problem = text_problem(text)
+    if problem:
+        raise DataError(f"<stdin>:{number}: {problem}")
+    return text
+
+
+def resume_point(path: Path, fmt: str, chunk: int) -> int:
+    """Rows of `path` to keep when a killed run is resumed: its complete rows, rounded down to whole chunks; the
+    file is cut back to them (a half-written last row goes). Returns how many input texts they cover."""
+    ends = _row_ends(path, fmt)
+    header = 1 if fmt == "csv" and ends else 0  # a csv without its whole header starts again from nothing
+    keep = (len(ends) - header) // chunk * chunk
+    cut = ends[keep + header - 1] if keep + header else 0
+    with path.open("r+b") as handle:
+        handle.truncate(cut)
+    return keep
+
+
+def _row_ends(path: Path, fmt: str) -> list[int]:
+    """Byte offsets just after each complete row (a JSON object on its own line; a CSV record of all fields)."""
+    ends, position = [], 0
+    with path.open("rb") as handle:
+        if fmt == "jsonl":
+            for line in handle:
+                if not line.endswith(b"\n"):
+                    break
+                try:
+                    json.loads(line)
+                except ValueError:
+                    break
+                position += len(line)
+                ends.append(position)
+            return ends
+        record = b""
+        for line in handle:
+            record += line
+            if record.count(b'"') % 2:  # inside a quoted field (quotes inside one are doubled): read on
+                continue
+            fields = next(csv.reader(io.StringIO(record.decode("utf-8", errors="replace"))), [])
+            if not line.endswith(b"\n") or len(fields) != CSV_FIELDS:
+                break
+            position += len(record)
+            ends.append(position)
+            record = b""
+    return ends

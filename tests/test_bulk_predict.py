@@ -1,0 +1,87 @@
+"""Prediction at any size: a killed `--file` run resumed to the same output byte for byte, an existing output never
+overwritten, a half-written last row dropped (jsonl and csv), and an endless stdin pipe answered while open. The
+memory and throughput figures are in experiments/results/bulk_predict.md, not here."""
+
+from __future__ import annotations
+
+import select
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from emotion.data import load_splits
+from tests.conftest import ROOT
+
+
+def predict(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emotion.predict", *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+
+
+@pytest.fixture(scope="module")
+def tweets(tmp_path_factory: pytest.TempPathFactory, data_dir: Path) -> Path:
+    """8,000 real tweets, one per line."""
+    path = tmp_path_factory.mktemp("bulk") / "tweets.txt"
+    path.write_text("\n".join(load_splits(str(data_dir))["train"]["text"][:8000]) + "\n")
+    return path
+
+
+def test_a_killed_run_resumes_to_the_uninterrupted_output(exported, tweets: Path, tmp_path: Path) -> None:
+    model = str(exported[0])
+    assert predict(f"model={model}", "--file", str(tweets), "--output", str(tmp_path / "whole.jsonl")).returncode == 0
+    whole = (tmp_path / "whole.jsonl").read_bytes()
+    assert whole.count(b"\n") == 8000
+
+    output = tmp_path / "killed.jsonl"
+    child = subprocess.Popen([sys.executable, "-m", "emotion.predict", f"model={model}", "--file", str(tweets),
+                              "--output", str(output)], cwd=ROOT, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (output.exists() and output.stat().st_size > 0) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    child.kill()  # -9, mid-way: rows of the first chunks are on disk, written and flushed as computed
+    child.wait()
+    left = output.read_bytes()
+    assert 0 < left.count(b"\n") < 8000 and whole.startswith(left[: left.rfind(b"\n") + 1])
+
+    refused = predict(f"model={model}", "--file", str(tweets), "--output", str(output))
+    assert refused.returncode == 1 and refused.stderr.strip().splitlines() == [
+        f"error: --output {output}: already exists; --resume continues it, or choose a new file"]
+    assert output.read_bytes() == left  # untouched
+    assert predict(f"model={model}", "--file", str(tweets), "--output", str(output), "--resume").returncode == 0
+    assert output.read_bytes() == whole
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".csv"])
+def test_a_half_written_last_row_is_dropped_on_resume(exported, tweets: Path, tmp_path: Path, suffix: str) -> None:
+    head = tmp_path / "head.txt"
+    head.write_text('say "hi"\nline two, with a comma\n' + "".join(tweets.read_text().splitlines(True)[:598]))
+    model = str(exported[0])
+    whole = tmp_path / f"whole{suffix}"
+    assert predict(f"model={model}", "--file", str(head), "--output", str(whole), "--chunk", "64").returncode == 0
+    data = whole.read_bytes()
+    for cut in (40, len(data) // 2):  # inside the first row (a csv's header), mid-file
+        partial = tmp_path / f"partial{cut}{suffix}"
+        partial.write_bytes(data[:cut])
+        assert predict(f"model={model}", "--file", str(head), "--output", str(partial), "--chunk", "64",
+                       "--resume").returncode == 0
+        assert partial.read_bytes() == data, cut
+
+
+def test_an_endless_pipe_is_answered_while_it_is_open(exported) -> None:
+    child = subprocess.Popen([sys.executable, "-m", "emotion.predict", f"model={exported[0]}"], cwd=ROOT,
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                             bufsize=0)  # unbuffered: a line read is a line select() saw arrive
+    try:
+        for lines in (["i feel great", "this is scary"], ["i am so angry"]):
+            child.stdin.write("".join(f"{line}\n" for line in lines).encode())
+            answers = []
+            while len(answers) < len(lines):
+                assert select.select([child.stdout], [], [], 60)[0], "no answer while the pipe stays open"
+                answers.append(child.stdout.readline().decode())
+            assert [answer.split('"text": ')[1].split('"')[1] for answer in answers] == lines
+    finally:
+        child.stdin.close()
+        assert child.wait(timeout=60) == 0
