@@ -34,12 +34,16 @@ def chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 def stdin_chunks(stream: BinaryIO, size: int) -> Iterator[list[str]]:
     """Lines of a byte stream (stdin) as texts, `size` at a time, or fewer when the writer pauses: an endless pipe
     gets its answers line by line, in batches, while it is still open. Bad lines name `<stdin>:N`."""
-    fd, pending, partial, number, offset = stream.fileno(), [], b"", 0, 0
+    try:
+        fd = stream.fileno()
+    except (OSError, io.UnsupportedOperation):  # an in-memory stream: no pipe to wait on
+        fd = None
+    pending, partial, number, offset = [], b"", 0, 0
     while True:
-        if pending and not select.select([fd], [], [], IDLE_S)[0]:
+        if pending and fd is not None and not select.select([fd], [], [], IDLE_S)[0]:
             yield pending
             pending = []
-        data = os.read(fd, 1 << 16)
+        data = os.read(fd, 1 << 16) if fd is not None else stream.read(1 << 16)
         lines = (partial + data).split(b"\n")
         partial = lines.pop() if data else b""
         if not data and lines == [b""]:

@@ -17,12 +17,17 @@ from pathlib import Path
 from emotion.utils.errors import UserError
 
 
+def _folder_of(path: Path) -> Path:
+    """The nearest existing folder at or above `path` (whose filesystem's free space counts)."""
+    return next((p for p in (path, *path.parents) if p.is_dir()), Path("/"))
+
+
 class DiskFull(UserError):
     """No space left while writing a file: one line naming it and the space left there."""
 
     def __init__(self, path: str | Path) -> None:
         path = Path(path)
-        folder = next((p for p in (path, *path.parents) if p.is_dir()), Path("/"))
+        folder = _folder_of(path)
         free = shutil.disk_usage(folder).free
         super().__init__(f"no space left on the device writing {path} ({free / 2**20:.1f} MiB free in {folder}); "
                          "free some space and run it again")
@@ -39,8 +44,7 @@ def writing(path: str | Path) -> Iterator[None]:
             raise
         raise DiskFull(path) from err
     except RuntimeError as err:
-        folder = next((p for p in Path(path).parents if p.is_dir()), Path("/"))
-        if "write failed" not in str(err) or shutil.disk_usage(folder).free > 2**20:
+        if "write failed" not in str(err) or shutil.disk_usage(_folder_of(Path(path))).free > 2**20:
             raise
         raise DiskFull(path) from err
 
