@@ -21,6 +21,7 @@ import inspect
 import logging
 import os
 import shlex
+import signal
 import socket
 import sys
 import threading
@@ -194,6 +195,9 @@ def faults_named(trainer: L.Trainer, watch: RankWatch, preemption: Preemption) -
     except Exception as err:
         if watch.world_size == 1 or not watch._reported.acquire(blocking=False):
             raise
+        # torchrun's agent SIGTERMs this rank once it sees the job fail; the job ends here anyway, and the line
+        # naming the lost rank comes first.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
         lost = watch.lost()
         if not lost:
             raise
