@@ -90,11 +90,23 @@ def wait_for(path: Path, timeout: float, agents: list[subprocess.Popen]) -> None
 
 
 def stop(agents: list[subprocess.Popen]) -> None:
-    """Kills whatever is left of the agents and their workers (a frozen worker included)."""
+    """Kills whatever is left of the agents and their workers, a frozen worker included (torchrun starts each
+    worker in a session of its own, so killing the agents' process groups would leave it behind)."""
+    workers = []
     for agent in agents:
         try:
-            os.killpg(agent.pid, signal.SIGCONT)
+            workers += psutil.Process(agent.pid).children(recursive=True)
+        except psutil.NoSuchProcess:
+            pass
+    for agent in agents:
+        try:
             os.killpg(agent.pid, signal.SIGKILL)
         except ProcessLookupError:
             pass
         agent.wait(timeout=30)
+    for process in workers:
+        try:
+            process.resume()
+            process.kill()
+        except psutil.NoSuchProcess:
+            pass
