@@ -6,7 +6,7 @@ tokens (results come back in input order): each batch pads little, and on CPU th
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -132,14 +132,3 @@ class Predictor:
                        {name: float(p) for name, p in zip(EMOTIONS, row, strict=True)}, bool(cut))
             for text, row, cut in zip(texts, probabilities, truncated, strict=True)
         ]
-
-    def predict_stream(self, texts: Iterable[str], chunk: int = 1024) -> Iterator[Prediction]:
-        """Predictions for a long input, `chunk` texts at a time (sorted within each chunk)."""
-        pending: list[str] = []
-        for text in texts:
-            pending.append(text)
-            if len(pending) == chunk:
-                yield from self.predict(pending)
-                pending = []
-        if pending:
-            yield from self.predict(pending)

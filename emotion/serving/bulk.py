@@ -3,7 +3,7 @@ as they are computed, and an output file that a rerun with --resume continues.
 
 Chunks are cut at fixed positions of the input (0, C, 2C, ...), and a resumed run starts again at the start of the
 chunk the kill interrupted, so every text is scored in the same chunk, hence the same batches and padding, as in an
-uninterrupted run: the resumed file equals it byte for byte (with the same --batch-size).
+uninterrupted run: the resumed file equals it byte for byte (with the same --chunk and --batch-size).
 """
 
 from __future__ import annotations
