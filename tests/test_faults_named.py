@@ -22,7 +22,8 @@ from tests.conftest import ROOT
      "groups: data, debug, logger, paths, trainer; a new key needs +key=value)"),
     ("train", "trainer.max_epoch=3", "error: trainer.max_epoch: no such key in python -m emotion.train's config "
      "(did you mean trainer.max_epochs?)"),
-    ("train", "model=nosuch", "error: model=nosuch: no such model option (one of: distilbert, minilm_offline)"),
+    ("train", "model=nosuch", "error: model=nosuch: no such model option (one of: distilbert, minilm_offline, "
+     "mpnet_offline)"),
     ("train", "~nosuch", "error: ~nosuch: no such key to delete in python -m emotion.train's config"),
     ("train", "+seed=1", "error: +seed: seed already exists; set it with seed=..."),
     ("export", "opset==", "error: opset==: not an override Hydra can read (key=value, +key=value, ~key; quote values "

@@ -14,6 +14,7 @@ from transformers import AutoModel
 from emotion.data import EmotionDataModule
 from emotion.data.splits import SPLITS
 from emotion.models.outputs import hidden_states
+from emotion.storage.digests import add_folder, add_split
 from emotion.utils.hub import from_pretrained
 
 log = logging.getLogger(__name__)
@@ -22,14 +23,10 @@ log = logging.getLogger(__name__)
 def cache_key(pretrained: str, datamodule: EmotionDataModule, pooling: str) -> str:
     """Changes when the weights, the texts or labels, the tokenization or the pooling change."""
     digest = hashlib.sha256(f"{pooling}|{datamodule.hparams.max_length}|{pretrained}".encode())
-    model_dir = Path(pretrained)
-    if model_dir.is_dir():
-        for path in sorted(model_dir.glob("*")):
-            if path.is_file() and path.suffix in (".json", ".safetensors", ".bin", ".txt"):
-                digest.update(path.name.encode() + path.read_bytes())
+    if Path(pretrained).is_dir():
+        add_folder(digest, Path(pretrained))
     for split in SPLITS:
-        raw = datamodule.raw[split]
-        digest.update(split.encode() + "\n".join(raw["text"]).encode() + bytes(raw["label"]))
+        add_split(digest, split, datamodule.raw[split]["text"], datamodule.raw[split]["label"])
     return digest.hexdigest()[:20]
 
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Literal
 
 import lightning as L
+import numpy as np
 from lightning.pytorch.accelerators import CUDAAccelerator
 from lightning.pytorch.trainer.states import TrainerFn
 from datasets import Dataset, DatasetDict
@@ -123,6 +124,16 @@ class EmotionDataModule(L.LightningDataModule):
         if self.tokenized is None:
             self.setup()
         return self.tokenized[split]
+
+    def add_train_column(self, name: str, values: np.ndarray) -> None:
+        """Per-example training targets beside the tokens, row i for training text i (a teacher's logits): every
+        training batch then carries them under `name`, in whatever order the sampler draws."""
+        train = self.dataset("train")
+        if len(values) != len(train):
+            raise ValueError(f"{name}: {len(values)} rows for {len(train)} training texts")
+        if name in train.column_names:
+            train = train.remove_columns(name)
+        self.tokenized["train"] = train.add_column(name, values.tolist()).with_format("torch")
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) of the trainer this module is attached to; (0, 1) without one."""

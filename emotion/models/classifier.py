@@ -13,8 +13,12 @@ from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
 from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
+from emotion.distillation import mixed_loss, teacher_logits
 from emotion.models.metrics import STAGES, classification_metrics
 from emotion.utils.hub import from_pretrained
+
+
+TEACHER_COLUMN = "teacher_logits"
 
 
 def balanced_class_weights(labels: list[int], classes: int = len(EMOTIONS)) -> torch.Tensor:
@@ -43,11 +47,19 @@ class EmotionClassifier(L.LightningModule):
     loop, faster on CPU and GPU). `compile` runs the encoder under `torch.compile` when fitting (in place, so
     checkpoints and exports keep their parameter names); with `data.pad_to_multiple_of` the shapes it sees stay few.
     `layer_lr_decay` < 1 gives each layer down from the head `layer_lr_decay` times its upper neighbour's learning
-    rate (layer-wise LR decay), so the pretrained lower layers move less than the new head."""
+    rate (layer-wise LR decay), so the pretrained lower layers move less than the new head.
+
+    `teacher` (a run dir, model folder or cached logits file) distils: the training loss becomes `distill_alpha` x
+    the label loss above + (1 - `distill_alpha`) x the KL divergence to the teacher's logits softened by
+    `distill_temperature` (emotion/distillation). The teacher's logits over the training split are computed once,
+    cached in `teacher_cache_dir`, and travel with each training batch; the teacher itself never trains or loads
+    during fitting."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
                  class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
-                 compile: bool = False, layer_lr_decay: float = 1.0) -> None:
+                 compile: bool = False, layer_lr_decay: float = 1.0, teacher: str | None = None,
+                 distill_alpha: float = 0.5, distill_temperature: float = 2.0,
+                 teacher_cache_dir: str = ".cache/teacher_logits") -> None:
         super().__init__()
         self.save_hyperparameters()
         self.model = from_pretrained(
@@ -64,6 +76,24 @@ class EmotionClassifier(L.LightningModule):
         if self.hparams.class_weighting and stage == "fit":
             labels = self.trainer.datamodule.raw["train"]["label"]
             self.class_weights = balanced_class_weights(list(labels)).to(self.device)
+        if self.hparams.teacher and stage == "fit":
+            self._attach_teacher_logits()
+
+    def _attach_teacher_logits(self) -> None:
+        """The teacher's logits as a column of the training split. The first process of each node computes them
+        (or finds them cached); the others wait, then read the cache. torch's RNG is left as it was, so a run with
+        distill_alpha=1 trains exactly like one without a teacher."""
+        datamodule, trainer = self.trainer.datamodule, self.trainer
+        train = datamodule.raw["train"]
+
+        def logits():
+            with torch.random.fork_rng(devices=[]):
+                return teacher_logits(self.hparams.teacher, train["text"], train["label"],
+                                      datamodule.hparams.max_length, self.hparams.teacher_cache_dir)
+
+        computed = logits() if trainer.local_rank == 0 else None
+        trainer.strategy.barrier("teacher_logits")
+        datamodule.add_train_column(TEACHER_COLUMN, computed if computed is not None else logits())
 
     def forward(self, **batch: torch.Tensor) -> torch.Tensor:
         return self.model(**batch).logits
@@ -82,8 +112,11 @@ class EmotionClassifier(L.LightningModule):
             share / dist.get_world_size())
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
-        logits = self.model(**{name: value for name, value in batch.items() if name != "labels"}).logits
-        loss = self.training_loss(logits, batch["labels"])
+        teacher = batch.get(TEACHER_COLUMN)
+        logits = self.model(**{name: value for name, value in batch.items()
+                               if name not in ("labels", TEACHER_COLUMN)}).logits
+        loss = mixed_loss(self.training_loss(logits, batch["labels"]), logits, teacher,
+                          self.hparams.distill_alpha, self.hparams.distill_temperature)
         batch_size = len(batch["labels"])
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=batch_size)
         return loss

@@ -42,7 +42,8 @@ class Predictor:
     """Loads `model_dir` (a `save_pretrained` folder, plus model.onnx / model_int8.onnx for the ONNX backends)."""
 
     def __init__(self, model_dir: str | Path, backend: Backend = "torch", batch_size: int = 32,
-                 max_length: int = 128, max_tokens: int = 512, threads: int | None = None) -> None:
+                 max_length: int = 128, max_tokens: int = 512, threads: int | None = None,
+                 device: str = "cpu") -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
@@ -57,19 +58,20 @@ class Predictor:
             raise ConfigError(f"max_length={max_length}: expected 1 to {limit} (the model's limit)")
         if batch_size < 1:
             raise ConfigError(f"batch_size={batch_size}: expected at least 1")
-        self._logits = self._torch_logits(threads) if backend == "torch" else self._onnx_logits(threads)
+        self._logits = self._torch_logits(threads, device) if backend == "torch" else self._onnx_logits(threads)
 
-    def _torch_logits(self, threads: int | None) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    def _torch_logits(self, threads: int | None, device: str) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
         import torch
         from transformers import AutoModelForSequenceClassification
 
         if threads:
             torch.set_num_threads(threads)
-        model = AutoModelForSequenceClassification.from_pretrained(self.model_dir).eval()
+        model = AutoModelForSequenceClassification.from_pretrained(self.model_dir).eval().to(device)
 
         @torch.inference_mode()
         def logits(inputs: dict[str, np.ndarray]) -> np.ndarray:
-            return model(**{name: torch.from_numpy(array) for name, array in inputs.items()}).logits.numpy()
+            batch = {name: torch.from_numpy(array).to(device) for name, array in inputs.items()}
+            return model(**batch).logits.float().cpu().numpy()
 
         return logits
 
@@ -88,6 +90,12 @@ class Predictor:
 
     def probabilities(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
         """Class probabilities (rows in input order) and whether each text was truncated."""
+        logits, truncated = self.logits(texts)
+        shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
+        return shifted / shifted.sum(axis=1, keepdims=True), truncated
+
+    def logits(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+        """The output layer's scores (rows in input order, float32) and whether each text was truncated."""
         for index, text in enumerate(texts):
             problem = text_problem(text)
             if problem:
@@ -96,12 +104,10 @@ class Predictor:
         truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
         # Keep the closing [SEP] of an over-long text, as truncation=True would.
         clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
-        probabilities = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
+        logits = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
         for rows in self._batches([len(ids) for ids in clipped]):
-            logits = self._logits(self._padded([clipped[i] for i in rows]))
-            shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-            probabilities[rows] = shifted / shifted.sum(axis=1, keepdims=True)
-        return probabilities, truncated
+            logits[rows] = self._logits(self._padded([clipped[i] for i in rows]))
+        return logits, truncated
 
     def _padded(self, sequences: list[list[int]]) -> dict[str, np.ndarray]:
         """Right-padded int64 input_ids and attention_mask, built directly: `tokenizer.pad` costs more than an int8

@@ -22,6 +22,19 @@ def package_dir(package: str, subdir: str = "") -> str:
     return str(Path(next(iter(spec.submodule_search_locations))) / subdir)
 
 
+def required(what: str) -> str:
+    """A key an experiment needs from the command line (`${required:what it is}`): OmegaConf's `???` does not
+    override a value the group config already set, this does, and resolving it says what to give."""
+    raise ValueError(f"required: give {what}")
+
+
+def mpnet_dir() -> str:
+    """all-mpnet-base-v2's folder as `make mpnet` assembles it (emotion/models/mpnet_offline.py)."""
+    from emotion.models.mpnet_offline import model_dir
+
+    return model_dir()
+
+
 def run_group() -> str:
     """This job's wandb group: `study:<name>` for a trial of a study (hydra/sweeper=study), so a study's trials
     are one group; else the command-line overrides except `seed`, which gathers the seeds of one recipe."""
@@ -70,6 +83,8 @@ def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinf
 
 
 OmegaConf.register_new_resolver("package_dir", package_dir, replace=True)
+OmegaConf.register_new_resolver("required", required, replace=True)
+OmegaConf.register_new_resolver("mpnet_dir", mpnet_dir, replace=True)
 OmegaConf.register_new_resolver("run_group", run_group, replace=True)
 OmegaConf.register_new_resolver("fast_precision", fast_precision, replace=True)
 OmegaConf.register_new_resolver("gpu_count", gpu_count, replace=True)

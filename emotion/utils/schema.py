@@ -9,6 +9,7 @@ other arguments to Lightning.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -53,6 +54,10 @@ class ModelSchema:
     fused_adamw: bool = True
     compile: bool = False
     layer_lr_decay: float = check(ge=0.0, le=1.0, default=1.0)
+    teacher: str | None = None  # a run dir, model folder or logits file; checked when fitting starts
+    distill_alpha: float = check(ge=0.0, le=1.0, default=0.5)
+    distill_temperature: float = check(ge=0.1, default=2.0)
+    teacher_cache_dir: str = ".cache/teacher_logits"
 
 
 @dataclass
@@ -157,17 +162,18 @@ def validate_node(node: DictConfig, prefix: str, schema: type) -> None:
                 raise ConfigError(f"{prefix}{key}: unknown key (known: {', '.join(fields)})")
     for name, field in fields.items():
         if name in node or field.default is dataclasses.MISSING:
-            _check_value(f"{prefix}{name}", _value(node, name), hints[name], field.metadata)
+            _check_value(f"{prefix}{name}", _value(node, name, prefix), hints[name], field.metadata)
 
 
-def _value(node: DictConfig, key: str) -> Any:
+def _value(node: DictConfig, key: str, prefix: str = "") -> Any:
     """The resolved value (plain Python), or a one-line error when it is missing or does not resolve."""
     if key not in node or OmegaConf.is_missing(node, key):
-        raise ConfigError(f"{key}: missing; set it on the command line, e.g. {key}=...")
+        raise ConfigError(f"{prefix}{key}: missing; set it on the command line, e.g. {prefix}{key}=...")
     try:
         value = node[key]
-    except Exception as err:  # an interpolation that fails: say which key, in one line
-        raise ConfigError(f"{key}: {str(err).splitlines()[0]}") from err
+    except Exception as err:  # an interpolation that fails: say which key and the resolver's own words, in one line
+        words = re.sub(r"^\w+ raised while resolving interpolation: ", "", str(err).splitlines()[0])
+        raise ConfigError(f"{prefix}{key}: {words}") from err
     return OmegaConf.to_container(value, resolve=True) if isinstance(value, (DictConfig, ListConfig)) else value
 
 

@@ -1,0 +1,94 @@
+"""A teacher's logits over the training split, computed once and cached on disk.
+
+A student run needs the teacher's scores for every training text, every epoch. Running the teacher (MPNet, 5x
+MiniLM's size) beside the student would make each student step cost a teacher forward pass, so its logits are
+computed once, keyed by the teacher's files and the exact training texts, labels and truncation, and a student run
+whose key is cached never loads the teacher (the feature cache's idea: emotion/analysis/feature_cache.py).
+
+`model.teacher` names a training run dir (its `hf_model/`), a model folder, or a cached logits file (`.npz`, e.g.
+one shipped with a recipe). A teacher whose labels are not this data's six emotions in order, or a logits file made
+for other training data, is refused in one line.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from emotion.data.labels import EMOTIONS
+from emotion.serving.hf_folder import check_model_folder
+from emotion.storage import atomic_file
+from emotion.storage.digests import add_folder, add_split
+from emotion.utils.errors import ConfigError
+
+log = logging.getLogger(__name__)
+RUN_FOLDER = "hf_model"  # a training run dir's model folder (emotion.train.HF_FOLDER)
+
+
+def teacher_folder(teacher: str) -> Path:
+    """The model folder a `model.teacher` value names, checked complete and labelled like this data."""
+    path = Path(teacher).expanduser()
+    if (path / RUN_FOLDER).is_dir():
+        path = path / RUN_FOLDER
+    check_model_folder(path)
+    config = json.loads((path / "config.json").read_text())
+    id2label = config.get("id2label") or {}
+    labels = [id2label.get(str(i), id2label.get(i)) for i in range(len(id2label))]
+    if labels != list(EMOTIONS):
+        raise ConfigError(f"model.teacher={teacher}: its labels are {', '.join(map(str, labels)) or 'not named'}, "
+                          f"not this data's {', '.join(EMOTIONS)} (in that order): a teacher for another task?")
+    return path
+
+
+def data_key(texts: Sequence[str], labels: Sequence[int], max_length: int) -> str:
+    """What the logits depend on besides the teacher: the training texts and labels in order, and the truncation."""
+    digest = hashlib.sha256(f"max_length={max_length}|".encode())
+    add_split(digest, "train", texts, labels)
+    return digest.hexdigest()[:20]
+
+
+def teacher_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int,
+                   cache_dir: str | Path) -> np.ndarray:
+    """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them."""
+    wanted = data_key(texts, labels, max_length)
+    if str(teacher).endswith(".npz"):
+        return _load(Path(teacher), wanted, teacher)
+    folder = teacher_folder(teacher)
+    digest = hashlib.sha256(wanted.encode())
+    add_folder(digest, folder)
+    path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.npz"
+    if path.is_file():
+        log.info("Reusing the teacher's cached logits %s", path)
+        return _load(path, wanted, teacher)
+    import torch
+
+    from emotion.serving.backends import Predictor
+
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    log.info("Computing the teacher's logits over %d training texts on the %s (%s)", len(texts), device, folder)
+    predictor = Predictor(folder, backend="torch", batch_size=64, max_length=max_length, device=device)
+    logits, _ = predictor.logits(list(texts))
+    with atomic_file(path) as partial, partial.open("wb") as handle:
+        np.savez(handle, logits=logits, data_key=wanted, labels=np.array(EMOTIONS), teacher=str(folder.resolve()))
+    log.info("Cached the teacher's logits in %s", path)
+    return logits
+
+
+def _load(path: Path, wanted: str, teacher: str) -> np.ndarray:
+    if not path.is_file():
+        raise ConfigError(f"model.teacher={teacher}: no such logits file")
+    with np.load(path) as stored:
+        if str(stored["data_key"]) != wanted:
+            raise ConfigError(f"model.teacher={teacher}: these logits were computed for other training data "
+                              f"({len(stored['logits'])} texts, key {stored['data_key']}; this run has key {wanted}: "
+                              "other texts, labels, data.max_samples or data.max_length); point model.teacher at "
+                              "the teacher's run dir or model folder to compute them for this data")
+        if list(stored["labels"]) != list(EMOTIONS):
+            raise ConfigError(f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, "
+                              f"not {', '.join(EMOTIONS)}")
+        return stored["logits"].astype(np.float32)

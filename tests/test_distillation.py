@@ -1,0 +1,174 @@
+"""Knowledge distillation on the tiny model: the teacher's logits cached and reused, wrong teachers refused in one
+line, the loss, and distill_alpha=1 reproducing plain fine-tuning exactly."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import lightning as L
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from emotion.data import EmotionDataModule
+from emotion.distillation import distillation_loss, mixed_loss, teacher_logits
+from emotion.models.classifier import EmotionClassifier
+from emotion.utils.errors import ConfigError, UserError
+from emotion.utils.schema import validate
+from tests.conftest import ROOT
+
+SLICE = {"train": 96, "validation": 32, "test": 32}
+
+
+def datamodule(data_dir: Path, tiny_model: Path) -> EmotionDataModule:
+    module = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16, max_samples=SLICE, seed=3)
+    module.setup()
+    return module
+
+
+def test_loss_is_temperature_scaled_kl_and_alpha_one_is_the_label_loss() -> None:
+    torch.manual_seed(0)
+    student, teacher, temperature = torch.randn(8, 6), torch.randn(8, 6), 3.0
+    p_teacher = (teacher / temperature).softmax(-1)
+    by_hand = (p_teacher * (p_teacher.log() - (student / temperature).log_softmax(-1))).sum(-1).mean() * 9
+    torch.testing.assert_close(distillation_loss(student, teacher, temperature), by_hand)
+    assert distillation_loss(teacher, teacher, temperature).abs() < 1e-6  # a student that matches pays nothing
+
+    label_loss = F.cross_entropy(student, torch.arange(8) % 6)
+    assert mixed_loss(label_loss, student, teacher, 1.0, temperature) is label_loss
+    assert mixed_loss(label_loss, student, None, 0.3, temperature) is label_loss
+    torch.testing.assert_close(mixed_loss(label_loss, student, teacher, 0.25, temperature),
+                               0.25 * label_loss + 0.75 * by_hand)
+
+
+def test_teacher_logits_are_computed_once_then_read_from_the_cache(data_dir: Path, tiny_model: Path, tmp_path: Path,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    train = datamodule(data_dir, tiny_model).raw["train"]
+    first = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
+    assert first.shape == (SLICE["train"], 6) and first.dtype == np.float32
+    assert len(list(tmp_path.glob("*.npz"))) == 1
+
+    def no_teacher(*args, **kwargs):
+        raise AssertionError("the teacher was loaded although its logits were cached")
+
+    monkeypatch.setattr("emotion.serving.backends.Predictor", no_teacher)
+    np.testing.assert_array_equal(teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path), first)
+    # The cached file itself is a teacher (what a recipe can ship); other data or truncation is a new key.
+    cached = next(tmp_path.glob("*.npz"))
+    np.testing.assert_array_equal(teacher_logits(str(cached), train["text"], train["label"], 128, tmp_path), first)
+    with pytest.raises(AssertionError, match="the teacher was loaded"):
+        teacher_logits(str(tiny_model), train["text"], train["label"], 64, tmp_path)
+
+
+def test_logits_for_other_data_are_refused_in_one_line(data_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
+    train = datamodule(data_dir, tiny_model).raw["train"]
+    teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
+    cached = str(next(tmp_path.glob("*.npz")))
+    other = train.select(range(1, len(train)))
+    with pytest.raises(ConfigError, match=r"^model\.teacher=.*: these logits were computed for other training data "
+                                          r"\(96 texts, key \w+; this run has key \w+: [^\n]*$"):
+        teacher_logits(cached, other["text"], other["label"], 128, tmp_path)
+    relabelled = [(label + 1) % 6 for label in train["label"]]
+    with pytest.raises(ConfigError, match="other training data"):
+        teacher_logits(cached, train["text"], relabelled, 128, tmp_path)
+
+
+def relabelled_teacher(tiny_model: Path, out: Path, labels: list[str]) -> Path:
+    shutil.copytree(tiny_model, out)
+    config = json.loads((out / "config.json").read_text())
+    config["id2label"] = dict(enumerate(labels))
+    config["label2id"] = {name: i for i, name in enumerate(labels)}
+    (out / "config.json").write_text(json.dumps(config))
+    return out
+
+
+def test_a_teacher_with_other_labels_stops_the_training_command_in_one_line(tiny_model: Path, data_dir: Path,
+                                                                           tmp_path: Path) -> None:
+    teacher = relabelled_teacher(tiny_model, tmp_path / "sentiment", ["negative", "neutral", "positive"])
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion.train", "debug=default", f"data.source={data_dir}",
+         f"model.pretrained={tiny_model}", f"model.teacher={teacher}", f"hydra.run.dir={tmp_path / 'run'}"],
+        cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"error: model.teacher={teacher}: its labels are negative, neutral, positive, not this data's sadness, joy, "
+        "love, anger, fear, surprise (in that order): a teacher for another task?")
+    assert not list((tmp_path / "run").glob("checkpoints/*.ckpt"))
+
+
+def test_a_teacher_with_the_labels_in_another_order_is_refused(tiny_model: Path, tmp_path: Path) -> None:
+    from emotion.distillation import teacher_folder
+
+    shuffled = ["joy", "sadness", "love", "anger", "fear", "surprise"]
+    with pytest.raises(ConfigError, match=r"its labels are joy, sadness, love"):
+        teacher_folder(str(relabelled_teacher(tiny_model, tmp_path / "shuffled", shuffled)))
+    (tmp_path / "run" / "hf_model").mkdir(parents=True)
+    with pytest.raises(UserError, match=r"hf_model: not a complete model folder: no config\.json"):
+        teacher_folder(str(tmp_path / "run"))  # a run dir: its hf_model/ is the teacher
+
+
+def fitted(data_dir: Path, tiny_model: Path, **model_args) -> tuple[EmotionClassifier, EmotionDataModule]:
+    L.seed_everything(7, workers=True)
+    module = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16, max_samples=SLICE, seed=3)
+    model = EmotionClassifier(str(tiny_model), lr=3e-3, **model_args)
+    L.Trainer(max_steps=8, accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False,
+              enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0,
+              use_distributed_sampler=False).fit(model, datamodule=module)
+    return model, module
+
+
+def test_alpha_one_reproduces_plain_fine_tuning_exactly(data_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
+    # The teacher differs from the student's start (another seed), so any leak of its logits would show.
+    teacher = tmp_path / "teacher"
+    from emotion.data import load_splits
+    from emotion.models.tiny import build_tiny_checkpoint
+
+    build_tiny_checkpoint(teacher, load_splits(str(data_dir))["train"]["text"][:2000], seed=1)
+    plain, _ = fitted(data_dir, tiny_model)
+    same, module = fitted(data_dir, tiny_model, teacher=str(teacher), distill_alpha=1.0,
+                          teacher_cache_dir=str(tmp_path / "cache"))
+    assert "teacher_logits" in module.dataset("train").column_names
+    for (name, a), (_, b) in zip(plain.state_dict().items(), same.state_dict().items(), strict=True):
+        assert torch.equal(a, b), name
+    distilled, _ = fitted(data_dir, tiny_model, teacher=str(teacher), distill_alpha=0.0,
+                          teacher_cache_dir=str(tmp_path / "cache"))
+    weights = "model.classifier.weight"
+    assert not torch.equal(distilled.state_dict()[weights], plain.state_dict()[weights])
+
+
+def test_distillation_pulls_the_student_toward_the_teacher(data_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
+    module = datamodule(data_dir, tiny_model)
+    cache = tmp_path / "cache"
+    # A teacher whose logits say "surprise" for every text: pure distillation must move the student there.
+    train = module.raw["train"]
+    cached = teacher_logits(str(tiny_model), train["text"], train["label"], 128, cache)
+    path = next(cache.glob("*.npz"))
+    with np.load(path) as stored:
+        fields = dict(stored)
+    fields["logits"] = np.tile(np.array([0, 0, 0, 0, 0, 8.0], dtype=np.float32), (len(cached), 1))
+    np.savez(path, **fields)
+    student, module = fitted(data_dir, tiny_model, teacher=str(path), distill_alpha=0.0, distill_temperature=1.0)
+    batch = module.collator([module.dataset("validation")[i] for i in range(16)])
+    with torch.no_grad():
+        predicted = student(input_ids=batch["input_ids"], attention_mask=batch["attention_mask"]).argmax(-1)
+    assert (predicted == 5).float().mean() > 0.9
+
+
+@pytest.mark.parametrize(("override", "message"), [
+    ("model.distill_alpha=1.5", r"^model\.distill_alpha=1\.5: expected a number >= 0\.0 and <= 1\.0$"),
+    ("model.distill_temperature=0", r"^model\.distill_temperature=0: expected a number >= 0\.1$"),
+])
+def test_distillation_keys_are_validated(make_config, override: str, message: str) -> None:
+    with pytest.raises(ConfigError, match=message):
+        validate(make_config(override))
+
+
+def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
+    with pytest.raises(ConfigError, match=r"^model\.teacher: required: give model\.teacher=<a teacher run dir"):
+        validate(make_config("experiment=distill_minilm"))
+    assert make_config("experiment=distill_minilm", "model.teacher=/runs/t").model.distill_alpha == 0.5
