@@ -29,8 +29,8 @@ from emotion.data import DataError
 from emotion.data.local_files import iter_text_file
 from emotion.data.texts import text_problem
 from emotion.data.labels import EMOTIONS
-from emotion.serving import BACKENDS, Prediction, Predictor
-from emotion.serving.bulk import chunks, resume_point, stdin_chunks
+from emotion.serving import BACKENDS, Prediction
+from emotion.serving.bulk import ChunkScorer, chunks, resume_point, stdin_chunks
 from emotion.storage import writing
 from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
@@ -51,6 +51,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--batch-size", type=positive_int, default=32)
     parser.add_argument("--chunk", type=positive_int, default=2048,
                         help="texts read and scored together (sorted by length into batches; the unit --resume redoes)")
+    parser.add_argument("--workers", type=positive_int, default=1,
+                        help="score --file chunks in N processes, each its own model with 1/N of the cores")
     parser.add_argument("--max-length", type=positive_int, default=128,
                         help="longer texts are truncated, with a warning (at most the model's limit)")
     parser.add_argument("--plot", type=Path, help="bar chart of the class probabilities of the one text given")
@@ -60,6 +62,8 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
         parser.error("give texts or --file, not both")
     if args.plot and (args.file or len(args.texts) != 1):
         parser.error("--plot draws the chart for exactly one text given on the command line")
+    if args.workers > 1 and not args.file:
+        parser.error("--workers splits a --file over processes; stdin and texts are scored in this process")
     if args.resume and not (args.file and args.output):
         parser.error("--resume continues the --output of a --file run: give both")
     for option, path in (("--output", args.output), ("--plot", args.plot)):
@@ -108,15 +112,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     quiet_libraries(args.verbose)
     if args.output and args.output.exists() and not args.resume:
         raise DataError(f"--output {args.output}: already exists; --resume continues it, or choose a new file")
-    predictor = Predictor(args.model, backend=args.backend, batch_size=args.batch_size, max_length=args.max_length)
+    scorer = ChunkScorer({"model_dir": args.model, "backend": args.backend, "batch_size": args.batch_size,
+                          "max_length": args.max_length}, args.workers)
     fmt = "csv" if args.output and args.output.suffix == ".csv" else "jsonl"
     chunk = max(args.chunk, args.batch_size)
     out, done = open_output(args, fmt, chunk)
     progress = tqdm(desc="predicting", unit="text", initial=done, file=sys.stderr, disable=not args.file)
     first: Prediction | None = None
     try:
-        for texts in input_chunks(args, sys.stdin, chunk, skip=done):
-            predictions = predictor.predict(texts)
+        for predictions in scorer.scored(input_chunks(args, sys.stdin, chunk, skip=done)):
             for index, prediction in enumerate(predictions, start=done + 1):
                 if prediction.truncated:
                     print(f"warning: text {index} is longer than {args.max_length} tokens and was truncated",
@@ -126,9 +130,10 @@ def main(argv: Sequence[str] | None = None) -> None:
                 write_rows(predictions, out, fmt, header)
                 out.flush()
             first = first or predictions[0]
-            done += len(texts)
-            progress.update(len(texts))
+            done += len(predictions)
+            progress.update(len(predictions))
     finally:
+        scorer.close()
         progress.close()
         if out is not sys.stdout:
             out.close()

@@ -1,14 +1,16 @@
 """Memory and speed of `python -m emotion.predict --file` as the input grows, beside the HF pipeline.
 
     python experiments/benchmark_bulk_predict.py [--model DIR] [--sizes 20000,200000,2000000] [--pipeline-lines 20000]
+        [--workers 1] [--rounds 1] [--results bulk_predict]
 
 Inputs are the shipped test tweets repeated to each size. Each row is one fresh `emotion.predict` process
-(`--backend onnx-int8 --file X --output Y`); peak RSS is that process's maximum resident set, samples/s counts its
-whole wall time. The pipeline row is `transformers.pipeline("text-classification")`
+(`--backend onnx-int8 --file X --output Y --workers N`), for every size and every N, `--rounds` times interleaved;
+peak RSS is the largest resident set of that process or any of its workers (not their sum), samples/s counts the
+whole wall time (model loads included). `--pipeline-lines 0` leaves the pipeline row out. The pipeline row is `transformers.pipeline("text-classification")`
 over the first `--pipeline-lines` lines, in its own process, all class scores returned. Without `--model`, the
 model is the offline MiniLM encoder with a freshly initialized (untrained) classification head, exported to ONNX
 and int8 here: speed and memory do not depend on the head's weights, accuracy does (not measured here).
-Writes `experiments/results/bulk_predict.{md,csv}`.
+Writes `experiments/results/<--results>.{md,csv}`.
 """
 
 from __future__ import annotations
@@ -78,6 +80,9 @@ def main() -> None:
     parser.add_argument("--model", type=Path, help="an exported model folder (default: untrained-head MiniLM)")
     parser.add_argument("--sizes", default="20000,200000,2000000")
     parser.add_argument("--pipeline-lines", type=int, default=20000)
+    parser.add_argument("--workers", default="1", help="emotion.predict --workers values to measure at every size")
+    parser.add_argument("--rounds", type=int, default=1)
+    parser.add_argument("--results", default="bulk_predict", help="results file name under experiments/results/")
     parser.add_argument("--work", type=Path, default=ROOT / "logs" / "benchmarks" / "bulk_predict")
     args = parser.parse_args()
     from emotion.data import CARER_DIR, load_splits
@@ -87,30 +92,34 @@ def main() -> None:
     tweets = list(load_splits(str(CARER_DIR))["test"]["text"])
     began, rows = time.perf_counter(), []
     sizes = sorted(int(size) for size in args.sizes.split(","))
-    pipeline_input = args.work / f"tweets_{args.pipeline_lines}.txt"
-    pipeline_input.write_text("".join(f"{tweets[i % len(tweets)]}\n" for i in range(args.pipeline_lines)))
-    seconds, peak = measured([sys.executable, "-c", PIPELINE_CHILD, str(model), str(pipeline_input)])
-    rows.append({"what": "HF pipeline (torch)", "lines": args.pipeline_lines, "wall s": seconds,
-                 "samples/s": args.pipeline_lines / seconds, "peak RSS GiB": peak})
-    print(rows[-1], flush=True)
-    for size in sizes:
-        source, output = args.work / f"tweets_{size}.txt", args.work / f"predictions_{size}.jsonl"
-        with source.open("w") as handle:
-            for i in range(size):
-                handle.write(f"{tweets[i % len(tweets)]}\n")
-        output.unlink(missing_ok=True)
-        seconds, peak = measured([sys.executable, "-m", "emotion.predict", f"model={model}", "--backend", "onnx-int8",
-                                  "--file", str(source), "--output", str(output)])
-        rows.append({"what": "emotion.predict --file (onnx-int8)", "lines": size, "wall s": seconds,
-                     "samples/s": size / seconds, "peak RSS GiB": peak})
-        print(rows[-1], flush=True)
-        source.unlink()
-        output.unlink()
+    for round_ in range(1, args.rounds + 1):
+        if args.pipeline_lines:
+            pipeline_input = args.work / f"tweets_{args.pipeline_lines}.txt"
+            pipeline_input.write_text("".join(f"{tweets[i % len(tweets)]}\n" for i in range(args.pipeline_lines)))
+            seconds, peak = measured([sys.executable, "-c", PIPELINE_CHILD, str(model), str(pipeline_input)])
+            rows.append({"round": round_, "what": "HF pipeline (torch)", "workers": 1, "lines": args.pipeline_lines,
+                         "wall s": seconds, "samples/s": args.pipeline_lines / seconds, "peak RSS GiB": peak})
+            print(rows[-1], flush=True)
+        for size in sizes:
+            source, output = args.work / f"tweets_{size}.txt", args.work / f"predictions_{size}.jsonl"
+            with source.open("w") as handle:
+                for i in range(size):
+                    handle.write(f"{tweets[i % len(tweets)]}\n")
+            for workers in (int(n) for n in args.workers.split(",")):
+                output.unlink(missing_ok=True)
+                seconds, peak = measured([sys.executable, "-m", "emotion.predict", f"model={model}", "--backend",
+                                          "onnx-int8", "--file", str(source), "--output", str(output),
+                                          "--workers", str(workers)])
+                rows.append({"round": round_, "what": "emotion.predict --file (onnx-int8)", "workers": workers,
+                             "lines": size, "wall s": seconds, "samples/s": size / seconds, "peak RSS GiB": peak})
+                print(rows[-1], flush=True)
+            source.unlink()
+            output.unlink()
     from emotion.reporting.results import write_results
 
     notes = (f"Model {args.model or 'offline MiniLM with an untrained 6-way head, exported here'}; test tweets repeated to "
              "each size; one fresh process per row; samples/s over the whole command (model load included).")
-    path = write_results("bulk_predict", rows, time.perf_counter() - began, "Prediction at any size", notes)
+    path = write_results(args.results, rows, time.perf_counter() - began, "Prediction at any size", notes)
     print(path.read_text())
 
 

@@ -1,13 +1,15 @@
 """Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
 
     python experiments/benchmark_inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
+        [--teacher DIR [--teacher-paths torch onnx-int8]]
 
 The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
 - requests: consecutive chunks of the test split, in file order, of `batch` texts each, one call per chunk
   (a service's view): samples/s = texts / total time, p50/p95 are per-request latencies;
 - bulk: the whole split in one call with batch size `batch` (a file's view): each path batches as it does; ours
   sorts by length first.
-Accuracy is over the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
+`--teacher` adds rows for a second export (a distillation teacher), so the table shows what the student's size
+buys against the model it learnt from. Accuracy is over the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
 """
 
 from __future__ import annotations
@@ -72,26 +74,33 @@ def main() -> None:
     parser.add_argument("--batch1-limit", type=int, default=500, help="texts for batch-1 rows (slow)")
     parser.add_argument("--max-length", type=int, default=128)
     parser.add_argument("--paths", nargs="+", default=["pipeline", "torch", "onnx", "onnx-int8"])
+    parser.add_argument("--teacher", help="a second exported model folder (the distillation teacher)")
+    parser.add_argument("--teacher-paths", nargs="+", default=["torch", "onnx-int8"])
     args = parser.parse_args()
 
     began = time.perf_counter()
     test = load_splits(args.data)["test"]
     texts, labels = list(test["text"])[: args.limit], np.array(test["label"])[: args.limit]
     rows = []
+    models = [("model", args.model, args.paths)] + ([("teacher", args.teacher, args.teacher_paths)] if args.teacher
+                                                     else [])
     for batch in args.batch_sizes:
         n = min(len(texts), args.batch1_limit) if batch == 1 else len(texts)
-        for path in args.paths:
-            runner = (pipeline_runner(args.model, batch, args.max_length) if path == "pipeline"
-                      else predictor_runner(args.model, path, batch, args.max_length))
-            result = measure(runner, texts[:n], labels, batch)
-            rows.append({"path": path, "batch": batch, "texts": n} | result)
-            print(f"{path:>10} batch {batch:>3}: {result['requests samples/s']:8.1f} samples/s", flush=True)
+        for which, model, paths in models:
+            for path in paths:
+                runner = (pipeline_runner(model, batch, args.max_length) if path == "pipeline"
+                          else predictor_runner(model, path, batch, args.max_length))
+                result = measure(runner, texts[:n], labels, batch)
+                rows.append({"model": which, "path": path, "batch": batch, "texts": n} | result)
+                print(f"{which} {path:>10} batch {batch:>3}: {result['requests samples/s']:8.1f} samples/s", flush=True)
     for row in rows:
-        base = next((r for r in rows if r["path"] == "pipeline" and r["batch"] == row["batch"]), None)
+        base = next((r for r in rows if (r["model"], r["path"], r["batch"]) == ("model", "pipeline", row["batch"])),
+                    None)
         for mode in ("requests", "bulk"):
             if base and f"{mode} samples/s" in row:
                 row[f"{mode} vs pipeline"] = f"{row[f'{mode} samples/s'] / base[f'{mode} samples/s']:.2f}x"
-    notes = (f"Model `{args.model}`, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
+    teacher = f"; teacher `{args.teacher}`" if args.teacher else ""
+    notes = (f"Model `{args.model}`{teacher}, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
              f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
              f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
              f"dynamic, per-channel, MatMul weights only.")

@@ -4,7 +4,9 @@ memory and throughput figures are in experiments/results/bulk_predict.md, not he
 
 from __future__ import annotations
 
+import json
 import select
+import shutil
 import subprocess
 import sys
 import time
@@ -85,3 +87,27 @@ def test_an_endless_pipe_is_answered_while_it_is_open(exported) -> None:
     finally:
         child.stdin.close()
         assert child.wait(timeout=60) == 0
+
+
+def test_workers_score_a_file_in_input_order(exported, tweets: Path, tmp_path: Path) -> None:
+    model = str(exported[0])
+    outputs = {}
+    for workers in ("1", "2"):
+        outputs[workers] = tmp_path / f"workers{workers}.jsonl"
+        run = predict(f"model={model}", "--file", str(tweets), "--output", str(outputs[workers]), "--chunk", "1000",
+                      "--workers", workers)
+        assert run.returncode == 0, run.stderr[-2000:]
+    one, two = ([json.loads(line) for line in outputs[w].read_text().splitlines()] for w in ("1", "2"))
+    assert [row["text"] for row in two] == [row["text"] for row in one] == tweets.read_text().splitlines()
+    # Each worker runs on its share of the cores: other thread counts may round the last bits differently.
+    for a, b in zip(one, two, strict=True):
+        assert b["probabilities"] == pytest.approx(a["probabilities"], abs=1e-5)
+
+    broken = tmp_path / "broken"
+    shutil.copytree(model, broken)
+    (broken / "model.safetensors").unlink()
+    output = tmp_path / "never.jsonl"
+    refused = predict(f"model={broken}", "--file", str(tweets), "--output", str(output), "--workers", "2")
+    assert refused.returncode == 1 and refused.stderr.strip().splitlines()[-1].startswith(
+        f"error: {broken}: not a complete model folder: no a weights file")
+    assert not output.exists()

@@ -3,7 +3,8 @@ as they are computed, and an output file that a rerun with --resume continues.
 
 Chunks are cut at fixed positions of the input (0, C, 2C, ...), and a resumed run starts again at the start of the
 chunk the kill interrupted, so every text is scored in the same chunk, hence the same batches and padding, as in an
-uninterrupted run: the resumed file equals it byte for byte (with the same --chunk and --batch-size).
+uninterrupted run: the resumed file equals it byte for byte (with the same --chunk, --batch-size and --workers).
+With --workers N, chunks are scored by N processes and written in input order.
 """
 
 from __future__ import annotations
@@ -11,15 +12,18 @@ from __future__ import annotations
 import csv
 import io
 import json
+import multiprocessing
 import os
 import select
+from collections import deque
 from collections.abc import Iterable, Iterator
 from itertools import islice
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from emotion.data import DataError
 from emotion.data.texts import text_problem
+from emotion.serving.backends import Prediction, Predictor
 
 CSV_FIELDS = 10  # text, label, score, six probabilities, truncated
 IDLE_S = 0.05  # a pipe quiet this long: score what has arrived rather than wait for a full chunk
@@ -29,6 +33,65 @@ def chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
     iterator = iter(texts)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+class ChunkScorer:
+    """Each chunk's predictions, in input order, by `Predictor(**predictor)`: in this process, or in `workers`
+    processes, each its own model (ONNX session) with an equal share of the CPU cores as threads. Short texts keep
+    several cores busy poorly within one session, so processes add throughput (experiments/results/bulk_predict.md).
+    The model loads when this is made (a bad folder is one error before any output); at most two chunks per worker
+    are in flight, so memory stays flat whatever the input's size."""
+
+    def __init__(self, predictor: dict[str, Any], workers: int = 1) -> None:
+        self.workers = workers
+        self.model: Predictor | None = None
+        self.pool = None
+        if workers == 1:
+            self.model = Predictor(**predictor)
+            return
+        threads = max(1, len(os.sched_getaffinity(0)) // workers)
+        context = multiprocessing.get_context("spawn")  # no fork of a process that holds threads (tokenizers, ORT)
+        self.pool = context.Pool(workers, initializer=_start_worker, initargs=({**predictor, "threads": threads},))
+        try:
+            self.pool.apply(_predict, ([],))  # raises what loading the model raised in the workers
+        except BaseException:
+            self.close()
+            raise
+
+    def scored(self, texts: Iterable[list[str]]) -> Iterator[list[Prediction]]:
+        if self.model is not None:
+            yield from (self.model.predict(chunk) for chunk in texts)
+            return
+        pending: deque = deque()
+        for chunk in texts:
+            pending.append(self.pool.apply_async(_predict, (chunk,)))
+            if len(pending) == 2 * self.workers:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+
+# A worker's model, or what loading it raised (a Pool whose initializer raises starts new workers forever).
+_worker_model: Predictor | BaseException | None = None
+
+
+def _start_worker(predictor: dict[str, Any]) -> None:
+    global _worker_model
+    try:
+        _worker_model = Predictor(**predictor)
+    except Exception as err:  # noqa: BLE001 - handed to the parent by _predict
+        _worker_model = err
+
+
+def _predict(chunk: list[str]) -> list[Prediction]:
+    if isinstance(_worker_model, BaseException):
+        raise _worker_model
+    return _worker_model.predict(chunk) if chunk else []
 
 
 def stdin_chunks(stream: BinaryIO, size: int) -> Iterator[list[str]]:
