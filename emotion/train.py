@@ -16,7 +16,7 @@ from omegaconf import DictConfig, OmegaConf
 from emotion.reporting.tables import write_json
 from emotion.serving.hf_folder import save_hf_folder
 from emotion.training import faults
-from emotion.training.final_metrics import evaluate, release_distributed, single_device_trainer
+from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run, metric_value
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
 from emotion.utils.command import hydra_command
@@ -64,6 +64,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
     metrics = evaluate(evaluator, model, datamodule, best or None, test=bool(cfg.get("test")))
     metrics["best_model_path"] = best
+    metrics |= peak_memory()
     write_json(metrics, output_dir / "metrics.json")
     if cfg.get("export_hf"):
         save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)

@@ -28,6 +28,7 @@ RECIPES = {  # name: (what the table calls it, its overrides)
     "distill": ("student: experiment=distill_minilm", ["experiment=distill_minilm",
                                                         f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"]),
 }
+PEAK = "resources/peak_rss_gib"  # in each job's metrics.json (the largest over a recipe's jobs is shown)
 TARGETS = {"main": {"test/acc": 0.930, "test/f1_macro": 0.890}, "distill": {"test/acc": 0.935, "test/f1_macro": 0.900}}
 SHOWN = ["test/acc", "test/f1_macro", "test/f1_weighted", "test/f1_love", "test/f1_surprise", "test/ece", "val/acc",
          "val/f1_macro"]
@@ -55,14 +56,15 @@ def main() -> None:
         recipe, overrides = RECIPES[name]
         sweep_dir = run_sweep(f"seeds_{name}", [*overrides, seeds(name)], reuse=args.reuse)
         wall += wall_seconds(sweep_dir)
-        group = summary(sweep_dir).iloc[0].to_dict()
+        group, table = summary(sweep_dir).iloc[0].to_dict(), jobs(sweep_dir)
         rows.append({"recipe": recipe, "n": int(group["n"])}
                     | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
-                    | {"minutes per run": float(jobs(sweep_dir)["minutes"].mean())})
+                    | {"minutes per run": float(table["minutes"].mean()),
+                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else float("nan")})
     shown = [{"recipe": row["recipe"], "n": row["n"]}
              | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
                 for name in SHOWN}
-             | {"minutes per run": row["minutes per run"]} for row in rows]
+             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row["peak RSS GiB"]} for row in rows]
     verdicts = []
     for name, target in TARGETS.items():
         if name in names:

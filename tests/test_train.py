@@ -23,6 +23,7 @@ def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
     metrics = train(cfg)
     run_dir = Path(cfg.paths.output_dir)
     assert json.loads((run_dir / "metrics.json").read_text())["val/acc"] == metrics["val/acc"]
+    assert 0.1 < metrics["resources/peak_rss_gib"] < 64  # this process's peak, for a cluster job's memory request
     classify = pipeline("text-classification", model=str(run_dir / HF_FOLDER), top_k=None)
     scores = classify(["i feel so happy today", "this is terrifying"])
     for per_text in scores:

@@ -6,6 +6,7 @@ test are slightly off. Training may use many devices; reported numbers always co
 
 from __future__ import annotations
 
+import resource
 from typing import Any
 
 import hydra
@@ -40,3 +41,12 @@ def evaluate(
         for results in run(model, datamodule=datamodule, ckpt_path=ckpt_path, verbose=False):
             metrics.update({name: float(value) for name, value in results.items()})
     return metrics
+
+
+def peak_memory() -> dict[str, float]:
+    """This process's peak resident memory and, on a GPU, its peak allocation there (GiB): what a cluster job's
+    memory request must cover."""
+    peak = {"resources/peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+    if torch.cuda.is_available():
+        peak["resources/peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
+    return peak
