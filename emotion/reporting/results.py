@@ -26,11 +26,19 @@ ROOT = Path(__file__).resolve().parents[2]
 RESULTS_DIR = ROOT / "experiments" / "results"
 
 
+# The vector units the timings depend on most (int8 ONNX uses VNNI, bf16 autocast avx512_bf16 or AMX); a cloud
+# "AMD EPYC" is one name for hosts with and without AVX-512.
+SIMD_FLAGS = ("amx_bf16", "avx512_bf16", "avx512_vnni", "avx512f", "avx2")
+
+
 def machine() -> str:
-    """CPU model and core count, plus the GPU where there is one: what the timings depend on."""
+    """CPU model, core count and widest vector units, plus the GPU where there is one: what the timings depend on."""
     cpuinfo = Path("/proc/cpuinfo")
-    names = re.findall(r"^model name\s*:\s*(.+)$", cpuinfo.read_text(), re.M) if cpuinfo.is_file() else []
-    text = f"{names[0] if names else platform.processor() or platform.machine()}, {os.cpu_count()} cores"
+    info = cpuinfo.read_text() if cpuinfo.is_file() else ""
+    names = re.findall(r"^model name\s*:\s*(.+)$", info, re.M)
+    flags = set(next(iter(re.findall(r"^flags\s*:\s*(.+)$", info, re.M)), "").split())
+    simd = "+".join(flag for flag in SIMD_FLAGS if flag in flags) or "no AVX2"
+    text = f"{names[0] if names else platform.processor() or platform.machine()}, {os.cpu_count()} cores, {simd}"
     import torch
 
     if torch.cuda.is_available():
