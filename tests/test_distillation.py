@@ -172,3 +172,18 @@ def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
     with pytest.raises(ConfigError, match=r"^model\.teacher: required: give model\.teacher=<a teacher run dir"):
         validate(make_config("experiment=distill_minilm"))
     assert make_config("experiment=distill_minilm", "model.teacher=/runs/t").model.distill_alpha == 0.5
+
+
+def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, tmp_path: Path) -> None:
+    from emotion.train import train
+
+    teacher_run = trained_run[0].paths.output_dir  # its hf_model/ is the teacher
+    cache = tmp_path / "teacher_logits"
+    cfg = make_config("debug=fdr", f"model.teacher={teacher_run}", f"model.teacher_cache_dir={cache}",
+                      "model.distill_alpha=0.3", "model.distill_temperature=4")
+    validate(cfg)
+    metrics = train(cfg)
+    assert "val/acc" in metrics and len(list(cache.glob("*.npz"))) == 1
+    with np.load(next(cache.glob("*.npz"))) as stored:
+        assert stored["logits"].shape == (512, 6)  # debug=default's training subset
+        assert str(stored["teacher"]).endswith("hf_model")
