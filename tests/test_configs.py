@@ -17,7 +17,10 @@ def options(group: str) -> list[str]:
 
 
 # Each experiment belongs to one entry point.
-EXPERIMENT_ENTRY = {"finetune": "train", "finetune_minilm": "train", "book_minilm": "train", "features": "features"}
+EXPERIMENT_ENTRY = {"finetune": "train", "finetune_minilm": "train", "book_minilm": "train", "features": "features",
+                    "teacher_mpnet": "train", "distill_minilm": "train"}
+# What an experiment needs from the command line.
+REQUIRED = {"distill_minilm": ["model.teacher=/runs/teacher"]}
 ENTRIES = ["train", "eval", "features", "explore", "analyze"]
 
 
@@ -29,8 +32,12 @@ ENTRIES = ["train", "eval", "features", "explore", "analyze"]
     + [(EXPERIMENT_ENTRY[name], f"experiment={name}") for name in options("experiment")]
     + [(name, "ckpt_path=/x.ckpt" if name in ("eval", "analyze") else "seed=1") for name in ENTRIES],
 )
-def test_config_composes_and_resolves(config_name: str, override: str, tmp_path: Path) -> None:
-    cfg = compose_config(config_name, [override], tmp_path)
+def test_config_composes_and_resolves(config_name: str, override: str, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "mpnet").mkdir()  # model=mpnet_offline names the folder `make mpnet` assembles
+    (tmp_path / "mpnet" / "config.json").write_text("{}")
+    monkeypatch.setenv("EMOTION_MPNET_DIR", str(tmp_path / "mpnet"))
+    cfg = compose_config(config_name, [override, *REQUIRED.get(override.split("=")[-1], [])], tmp_path)
     resolved = OmegaConf.to_container(cfg, resolve=True)
     for group in ("data", "model", "trainer"):
         if group in resolved:
