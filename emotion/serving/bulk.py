@@ -38,7 +38,8 @@ def chunks(texts: Iterable[str], size: int) -> Iterator[list[str]]:
 class ChunkScorer:
     """Each chunk's predictions, in input order, by `Predictor(**predictor)`: in this process, or in `workers`
     processes, each its own model (ONNX session) with an equal share of the CPU cores as threads. Short texts keep
-    several cores busy poorly within one session, so processes add throughput (experiments/results/bulk_predict.md).
+    several cores busy poorly within one session, so processes can add throughput where cores are spare (on 2 cores
+    they added none: experiments/results/bulk_predict_workers.md).
     The model loads when this is made (a bad folder is one error before any output); at most two chunks per worker
     are in flight, so memory stays flat whatever the input's size."""
 
