@@ -129,7 +129,9 @@ def test_a_frozen_rank_ends_the_job_within_the_timeout(tmp_path: Path, recipe: l
     assert len(errors) == 1, log[-3000:]
     assert errors[0].startswith(f"error: rank 1 of 2 (host {os.uname().nodename}, pid {victim.pid}) stopped "
                                 "answering: no heartbeat for 6 s")
-    assert 6 <= took < 20, took  # the configured bound (plus a beat and the exit), not PyTorch's 30 minutes
+    # The configured bound, less the up-to-1 s since the victim's last heartbeat before the SIGSTOP (a run here
+    # took 5.85 s), plus a beat and the exit; not PyTorch's 30 minutes.
+    assert 5 <= took < 20, took
 
 
 def test_torchrun_restarts_a_job_that_lost_a_rank_and_it_resumes(tmp_path: Path, recipe: list[str]) -> None:
