@@ -171,15 +171,22 @@ def test_pruned_trial_stops_within_its_epoch(tmp_path: Path, tiny_model: Path, d
 
 
 def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    # Trials of unequal length, queued in the study the sweep resumes: two equal trials can end within microseconds
+    # of each other, and then a batch launcher and an asynchronous one leave the same timestamps.
+    queued = optuna.create_study(storage=make_storage(str(tmp_path / "study.journal")), study_name="debug",
+                                 direction="maximize")
+    for epochs in (6, 1, 1):
+        queued.enqueue_trial({"trainer.max_epochs": epochs})
     result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3", "hydra.sweeper.n_workers=2",
-                               "hydra/launcher=local", "debug=fdr"), timeout=400)
+                               "hydra/launcher=local"), "trainer.max_epochs=choice(1, 6)", timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
     trials = load(tmp_path).get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.number for t in trials] == [0, 1, 2]
+    assert [t.params["trainer.max_epochs"] for t in trials] == [6, 1, 1]
     first, second = trials[0], trials[1]
     assert first.datetime_start < second.datetime_complete and second.datetime_start < first.datetime_complete
-    # The third trial began when the first worker came free, not after both of the first two ended.
-    assert trials[2].datetime_start < max(first.datetime_complete, second.datetime_complete)
+    # The third trial began when the short trial's worker came free, while the long one still ran.
+    assert second.datetime_complete <= trials[2].datetime_start < first.datetime_complete
     for trial in trials:
         assert (tmp_path / str(trial.number) / ".hydra" / "config.yaml").is_file()
         assert (tmp_path / str(trial.number) / "metrics.json").is_file()
