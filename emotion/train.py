@@ -14,15 +14,13 @@ from lightning.pytorch.callbacks import Checkpoint
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.reporting.tables import write_json
-from emotion.serving.hf_folder import save_hf_folder
+from emotion.serving.hf_folder import HF_FOLDER, save_hf_folder
 from emotion.training import faults
 from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run, metric_value
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
 from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
-
-HF_FOLDER = "hf_model"
 
 
 def train(cfg: DictConfig) -> dict[str, float]:

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from emotion.predict import main as predict_main
-from emotion.train import HF_FOLDER
+from emotion.serving.hf_folder import HF_FOLDER
 
 
 def run_predict(capsys, *args: str, stdin: bytes | None = None, monkeypatch=None) -> str:

@@ -14,7 +14,8 @@ from transformers import pipeline
 
 from emotion.eval import evaluate_checkpoint
 from emotion.data.labels import EMOTIONS
-from emotion.train import HF_FOLDER, train
+from emotion.serving.hf_folder import HF_FOLDER
+from emotion.train import train
 from tests.conftest import ONE_EPOCH, ROOT, assert_png
 
 

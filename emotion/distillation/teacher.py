@@ -21,20 +21,19 @@ from pathlib import Path
 import numpy as np
 
 from emotion.data.labels import EMOTIONS
-from emotion.serving.hf_folder import check_model_folder
+from emotion.serving.hf_folder import HF_FOLDER, check_model_folder
 from emotion.storage import atomic_file
 from emotion.storage.digests import add_folder, add_split
 from emotion.utils.errors import ConfigError
 
 log = logging.getLogger(__name__)
-RUN_FOLDER = "hf_model"  # a training run dir's model folder (emotion.train.HF_FOLDER)
 
 
 def teacher_folder(teacher: str) -> Path:
     """The model folder a `model.teacher` value names, checked complete and labelled like this data."""
     path = Path(teacher).expanduser()
-    if (path / RUN_FOLDER).is_dir():
-        path = path / RUN_FOLDER
+    if (path / HF_FOLDER).is_dir():
+        path = path / HF_FOLDER
     check_model_folder(path)
     config = json.loads((path / "config.json").read_text())
     id2label = config.get("id2label") or {}

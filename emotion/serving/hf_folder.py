@@ -15,6 +15,8 @@ from transformers import PreTrainedModel, PreTrainedTokenizerBase
 from emotion.storage import atomic_folder
 from emotion.utils.hub import SourceError
 
+HF_FOLDER = "hf_model"  # where a training run dir keeps its model folder
+
 # Each part of a model folder, and the files any one of which provides it.
 PARTS = {
     "config.json": ("config.json",),
