@@ -1,23 +1,27 @@
 """The final recipes over seeds 1, 2, 3 on the offline encoders: mean and std of every metric.
 
     python experiments/seeds.py [--reuse] [--seeds 1,2,3] [--teacher-seeds 1] [--recipes main,book,teacher,distill]
-        [--only main|book|teacher|distill]
+        [--only main|book|teacher|distill] [--carry main,book]
 
 Each recipe is one multirun over seeds; its sweep summary (grouped by every override except the seed) gives `n`,
 `<metric>_mean` and `<metric>_std`. This is the one place the final recipes read the test split. The distilled
 student learns from the teacher row's first job (`model.teacher=logs/experiments/seeds_teacher/0`), so the teacher
 runs first (`--teacher-seeds`: one MPNet run costs about 8 MiniLM runs on a CPU).
 Writes `experiments/results/seeds.{md,csv}`: one row per recipe, the main recipe (`make train`'s) first.
+`--carry` keeps the committed rows of recipes this run does not repeat, each with its own stamp (a `measured`
+column then says which row comes from which run).
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import time
 
+import pandas as pd
 from sweeps import SWEEPS, jobs, run_sweep, summary, wall_seconds
 
-from emotion.reporting.results import write_results
+from emotion.reporting.results import RESULTS_DIR, write_results
 
 RECIPES = {  # name: (what the table calls it, its overrides)
     "main": ("main: experiment=finetune_minilm", ["experiment=finetune_minilm"]),
@@ -41,6 +45,7 @@ def main() -> None:
     parser.add_argument("--teacher-seeds", default="1", help="the teacher's seeds (its first job teaches the student)")
     parser.add_argument("--recipes", default=",".join(RECIPES), help="the recipes to run and table, in this order")
     parser.add_argument("--only", choices=RECIPES, help="run one recipe's sweep and stop (table them later with --reuse)")
+    parser.add_argument("--carry", default="", help="recipes whose committed rows (and stamps) the table keeps, first")
     args = parser.parse_args()
 
     def seeds(name: str) -> str:
@@ -50,9 +55,15 @@ def main() -> None:
         run_sweep(f"seeds_{args.only}", [*RECIPES[args.only][1], seeds(args.only)])
         return
     began = time.perf_counter()
-    rows, wall = [], 0.0
-    names = args.recipes.split(",")
+    wall, ran = 0.0, args.recipes.split(",")
+    carry = [name for name in args.carry.split(",") if name]
+    kept = carried(carry)
+    names = [*carry, *[name for name in ran if name not in carry]]
+    rows = []
     for name in names:
+        if name in kept:
+            rows.append(kept[name])
+            continue
         recipe, overrides = RECIPES[name]
         sweep_dir = run_sweep(f"seeds_{name}", [*overrides, seeds(name)], reuse=args.reuse)
         wall += wall_seconds(sweep_dir)
@@ -60,12 +71,15 @@ def main() -> None:
         rows.append({"recipe": recipe, "n": int(group["n"])}
                     | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
                     | {"minutes per run": float(table["minutes"].mean()),
-                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else float("nan")})
+                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else math.nan})
     shown = [{"recipe": row["recipe"], "n": row["n"]}
              | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
                 for name in SHOWN}
-             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row["peak RSS GiB"]} for row in rows]
-    verdicts = []
+             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", math.nan)}
+             | ({"measured": f"{row['date'][:10]}, {row['commit']}" if "date" in row else "this run"} if kept else {})
+             for row in rows]
+    verdicts = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and the "
+                "`measured` column)."] if kept else []
     for name, target in TARGETS.items():
         if name in names:
             row = rows[names.index(name)]
@@ -77,6 +91,22 @@ def main() -> None:
              "seeds; test read once per recipe. Every metric's mean and std is in seeds.csv. " + " ".join(verdicts))
     write_results("seeds", rows, wall if args.reuse else time.perf_counter() - began,
                   "Seeds: mean ± std of the final recipes", notes, shown=shown)
+
+
+def carried(names: list[str]) -> dict[str, dict]:
+    """The committed seeds.csv rows of recipes `names`, each with its stamp: what a run of the other recipes keeps."""
+    if not names:
+        return {}
+    unknown = sorted(set(names) - set(RECIPES))
+    if unknown:
+        raise SystemExit(f"--carry: {', '.join(unknown)} is not a recipe (expected some of {', '.join(RECIPES)})")
+    table = pd.read_csv(RESULTS_DIR / "seeds.csv")
+    rows = {row["recipe"]: {key: value for key, value in row.items() if not pd.isna(value)}
+            for row in table.to_dict("records")}
+    missing = [name for name in names if RECIPES[name][0] not in rows]
+    if missing:
+        raise SystemExit(f"--carry: {RESULTS_DIR / 'seeds.csv'} has no row for {', '.join(missing)}")
+    return {name: rows[RECIPES[name][0]] for name in names}
 
 
 if __name__ == "__main__":

@@ -69,10 +69,12 @@ def write_results(study: str, rows: Sequence[dict[str, Any]], wall_s: float, tit
                   shown: Sequence[dict[str, Any]] | None = None, script: str | None = None,
                   directory: Path = RESULTS_DIR) -> Path:
     """Writes `<study>.csv` (all of `rows`) and `<study>.md` (the `shown` rows, by default the same), naming the
-    script that measured them (default: the running one); returns the Markdown file."""
+    script that measured them (default: the running one); returns the Markdown file. A row that brings its own
+    stamp columns (one carried over from an earlier run) keeps them."""
     directory.mkdir(parents=True, exist_ok=True)
     stamped = stamp(wall_s)
-    pd.DataFrame([dict(row) | stamped for row in rows]).to_csv(directory / f"{study}.csv", index=False)
+    pd.DataFrame([dict(row) | {key: value for key, value in stamped.items() if key not in row} for row in rows]
+                 ).to_csv(directory / f"{study}.csv", index=False)
     script = script or f"experiments/{Path(sys.argv[0]).name}"
     body = (f"# {title}\n\n`{script}` on {stamped['machine']}, {stamped['date']}, commit {stamped['commit']}, "
             f"wall time {wall_s / 60:.1f} min.\n\n" + (notes.strip() + "\n\n" if notes.strip() else "")
