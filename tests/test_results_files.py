@@ -27,6 +27,16 @@ def test_results_are_stamped_with_machine_date_commit_and_wall_time(tmp_path: Pa
     assert "A note." in text and "| a | 0.5000 |" in text
 
 
+def test_a_row_carried_from_an_earlier_run_keeps_its_stamp(tmp_path: Path) -> None:
+    old = {"recipe": "main", "acc": 0.5, "machine": "X, 2 cores, avx2", "date": "2026-11-25 19:26 UTC",
+           "commit": "c9538cfbe3", "wall_s": 4164.0}
+    write_results("demo", [old, {"recipe": "new", "acc": 0.25}], 60.0, "Demo", directory=tmp_path)
+    table = pd.read_csv(tmp_path / "demo.csv", dtype={"commit": str})
+    assert list(table.columns) == ["recipe", "acc", "machine", "date", "commit", "wall_s"]
+    assert table.iloc[0].to_dict() == old
+    assert table["commit"][1] != "c9538cfbe3" and table["wall_s"][1] == 60.0 and table["date"][1] != old["date"]
+
+
 def test_fill_blocks_replaces_stale_tables(tmp_path: Path) -> None:
     write_results("demo", [{"acc": 0.75}], 1.0, "Demo", directory=tmp_path)
     readme = "intro\n<!-- results:demo -->\n| acc |\n|---|\n| 0.99 |\n<!-- /results:demo -->\nend\n"
