@@ -15,7 +15,6 @@ column then says which row comes from which run).
 from __future__ import annotations
 
 import argparse
-import math
 import time
 
 import pandas as pd
@@ -71,11 +70,11 @@ def main() -> None:
         rows.append({"recipe": recipe, "n": int(group["n"])}
                     | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
                     | {"minutes per run": float(table["minutes"].mean()),
-                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else math.nan})
+                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else ""})
     shown = [{"recipe": row["recipe"], "n": row["n"]}
              | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
                 for name in SHOWN}
-             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", math.nan)}
+             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", "")}
              | ({"measured": f"{row['date'][:10]}, {row['commit']}" if "date" in row else "this run"} if kept else {})
              for row in rows]
     verdicts = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and the "
