@@ -77,8 +77,9 @@ def main() -> None:
              | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", "")}
              | ({"measured": f"{row['date'][:10]}, {row['commit']}" if "date" in row else "this run"} if kept else {})
              for row in rows]
-    verdicts = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and the "
-                "`measured` column)."] if kept else []
+    provenance = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and "
+                  "the `measured` column)."] if kept else []
+    verdicts = []
     for name, target in TARGETS.items():
         if name in names:
             row = rows[names.index(name)]
@@ -87,7 +88,8 @@ def main() -> None:
                             f"{target['test/f1_macro']}): **{'met' if met else 'not met'}** "
                             f"({row['test/acc_mean']:.4f} and {row['test/f1_macro_mean']:.4f}).")
     notes = (f"Seeds {args.seeds} (teacher: {args.teacher_seeds}; `n`: how many finished); mean ± sample std over "
-             "seeds; test read once per recipe. Every metric's mean and std is in seeds.csv. " + " ".join(verdicts))
+             "seeds; test read once per recipe. Every metric's mean and std is in seeds.csv. "
+             + " ".join([*provenance, *verdicts]))
     write_results("seeds", rows, wall if args.reuse else time.perf_counter() - began,
                   "Seeds: mean ± std of the final recipes", notes, shown=shown)
 
