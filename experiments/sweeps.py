@@ -95,5 +95,4 @@ def summary(sweep_dir: Path) -> pd.DataFrame:
     (so `n` says how many seeds the row really has)."""
     if (sweep_dir / "summary.csv").is_file():
         return pd.read_csv(sweep_dir / "summary.csv")
-    table, swept = finished_jobs(sweep_dir)
-    return aggregate_seeds(table, [key for key in swept if key != "seed"])
+    return aggregate_seeds(*finished_jobs(sweep_dir))

@@ -48,6 +48,21 @@ def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(tmp_path: Path, 
     assert "| model.lr | n | val/f1_weighted |" in table and "data.source" not in table and " ± " in table
 
 
+def test_a_resumed_job_still_counts_as_a_seed_of_its_recipe(tmp_path: Path) -> None:
+    # A job stopped by SIGTERM and resumed with the command it printed carries one more override, ckpt_path=last.
+    from emotion.reporting.sweep_summary import aggregate_seeds, finished_jobs
+
+    for job, extra in enumerate([[], [], ["ckpt_path=last"]]):
+        (tmp_path / str(job) / ".hydra").mkdir(parents=True)
+        overrides = ["experiment=distill_minilm", f"seed={job + 1}", *extra]
+        (tmp_path / str(job) / ".hydra" / "overrides.yaml").write_text("".join(f"- {o}\n" for o in overrides))
+        (tmp_path / str(job) / "metrics.json").write_text(json.dumps({"test/acc": 0.9 + job / 100}))
+    jobs, recipe_keys = finished_jobs(tmp_path)
+    assert len(jobs) == 3 and recipe_keys == []
+    summary = aggregate_seeds(jobs, recipe_keys)
+    assert list(summary["n"]) == [3] and summary["test/acc_mean"][0] == pytest.approx(0.91)
+
+
 def test_wandb_offline_run_holds_the_metrics(make_config) -> None:
     cfg = make_config("logger=wandb", "~callbacks.umap", "data.max_samples={train: 128, validation: 64, test: 64}")
     metrics = train(cfg)

@@ -23,22 +23,28 @@ def job_overrides(job_dir: Path) -> dict[str, str]:
     return dict(item.split("=", 1) for item in overrides if "=" in item)
 
 
+# Overrides that differ between runs of one recipe: its seed, and the checkpoint a resumed job went on from (the
+# resume command a stopped job prints adds `ckpt_path=last`).
+RUN_KEYS = ("seed", "ckpt_path")
+
+
 def finished_jobs(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Every job of the sweep that wrote metrics.json (its dir name, overrides and metrics), and the overrides that
-    differ between those jobs."""
+    tell its recipes apart: those that differ between the jobs, except `RUN_KEYS`."""
     job_dirs = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
     overrides = [job_overrides(job_dir) for job_dir in job_dirs]
-    swept = sorted({key for job in overrides for key in job if len({o.get(key) for o in overrides}) > 1})
+    recipe_keys = sorted({key for job in overrides for key in job
+                          if key not in RUN_KEYS and len({o.get(key) for o in overrides}) > 1})
     jobs = pd.DataFrame([
         {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
         for job_dir, job in zip(job_dirs, overrides, strict=True)
     ])
-    return jobs, swept
+    return jobs, recipe_keys
 
 
 class SweepSummary(Callback):
     """At the end of a multirun, in the sweep dir: `jobs.csv` (every job's overrides and metrics, best first), and
-    `summary.csv`/`summary.md` (jobs grouped by every swept override except `seed`: `n` and `<metric>_mean` /
+    `summary.csv`/`summary.md` (jobs grouped by every swept override except `RUN_KEYS`: `n` and `<metric>_mean` /
     `<metric>_std` of each val/test metric, best group first), so a multirun over seeds reads as mean +- std."""
 
     def __init__(self, columns: list[str] | None = None) -> None:
@@ -46,7 +52,7 @@ class SweepSummary(Callback):
 
     def on_multirun_end(self, config: DictConfig, **kwargs: Any) -> None:
         sweep_dir = Path(config.hydra.sweep.dir)
-        jobs, swept = finished_jobs(sweep_dir)
+        jobs, recipe_keys = finished_jobs(sweep_dir)
         if jobs.empty:
             log.warning("No job of %s wrote metrics.json; no summary", sweep_dir)
             return
@@ -54,7 +60,7 @@ class SweepSummary(Callback):
         if metric in jobs:
             jobs = jobs.sort_values(metric, ascending=False)
         jobs.to_csv(sweep_dir / "jobs.csv", index=False)
-        summary = aggregate_seeds(jobs, [key for key in swept if key != "seed"])
+        summary = aggregate_seeds(jobs, recipe_keys)
         if f"{metric}_mean" in summary:
             summary = summary.sort_values(f"{metric}_mean", ascending=False)
         summary.to_csv(sweep_dir / "summary.csv", index=False)
