@@ -28,7 +28,10 @@ def test_export_writes_three_agreeing_models_and_a_card(exported) -> None:
     card = (out / "README.md").read_text()
     assert "pipeline_tag: text-classification" in card and f"{report['torch/test']['test/acc']:.4f}" in card
     quantized = onnx.load(out / "model_int8.onnx").graph
-    assert any(init.data_type == onnx.TensorProto.INT8 for init in quantized.initializer)
+    weights = [onnx.numpy_helper.to_array(init) for init in quantized.initializer
+               if init.data_type == onnx.TensorProto.INT8]
+    # 7-bit weights (reduce_range): full-range int8 overflows the int16 pair sums of CPUs without VNNI.
+    assert weights and max(int(abs(w.astype(int)).max()) for w in weights) <= 64
     assert {"DynamicQuantizeLinear", "MatMulInteger"} <= {node.op_type for node in quantized.node}
     scores = pipeline("text-classification", model=str(out), top_k=None)(["i am so happy"])[0]
     assert {item["label"] for item in scores} == set(EMOTIONS)
