@@ -25,7 +25,7 @@ import argparse
 import time
 
 import optuna
-from sweeps import SWEEPS, run_sweep
+from sweeps import SWEEPS, reusable, run_sweep
 
 from emotion.reporting.results import write_results
 from emotion.sweeps.report import trials_table
@@ -55,7 +55,7 @@ def main() -> None:
     for arm, (overrides, env) in ARMS.items():
         name = "sweep_" + arm.replace(",", "").replace(" ", "_")
         record = SWEEPS / name / "command_seconds.txt"  # the sweep command's wall time, for --reuse
-        reused = args.reuse and (SWEEPS / name / "summary.csv").is_file()
+        reused = args.reuse and reusable(SWEEPS / name)
         start = time.perf_counter()
         sweep_dir = run_sweep(name, [*STUDY, *size, *overrides], reuse=args.reuse, fresh=not args.reuse, env=env)
         if reused:

@@ -45,13 +45,18 @@ def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str
     return time.perf_counter() - began, output
 
 
+def reusable(sweep_dir: Path) -> bool:
+    """What `run_sweep(reuse=True)` tables instead of running: a sweep with a summary or a finished job."""
+    return (sweep_dir / "summary.csv").is_file() or bool(list(sweep_dir.glob("*/metrics.json")))
+
+
 def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool = False,
               env: dict[str, str] | None = None) -> Path:
     """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir.
     `fresh` deletes an earlier sweep there first (a study would otherwise continue from its journal); `env` adds
     environment variables."""
     sweep_dir = SWEEPS / name
-    if reuse and ((sweep_dir / "summary.csv").is_file() or list(sweep_dir.glob("*/metrics.json"))):
+    if reuse and reusable(sweep_dir):
         print(f"{name}: reusing {sweep_dir}", flush=True)
         return sweep_dir
     if fresh and sweep_dir.exists():
