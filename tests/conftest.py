@@ -68,7 +68,7 @@ ONE_EPOCH = ["data.max_samples={train: 2000, validation: 500, test: 500}", "mode
 
 @pytest.fixture(scope="session")
 def trained_run(tmp_path_factory: pytest.TempPathFactory, tiny_model: Path, data_dir: Path) -> tuple[DictConfig, dict]:
-    from emotion.train import train
+    from emotion.training.job import train
 
     run_dir = tmp_path_factory.mktemp("one-epoch")
     cfg = compose_config("train", [*tiny_overrides("train", tiny_model, data_dir), *ONE_EPOCH], run_dir)

@@ -13,7 +13,7 @@ from omegaconf import OmegaConf
 from emotion.data import EmotionDataModule
 from emotion.data.datamodule import per_device_batch_size
 from emotion.models.checkpoint import load_classifier_and_data
-from emotion.train import train
+from emotion.training.job import train
 from emotion.training.launch import check_launch, metric_value
 from emotion.utils.command import check_command
 from emotion.utils.errors import ConfigError

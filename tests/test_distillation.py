@@ -175,7 +175,7 @@ def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
 
 
 def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, tmp_path: Path) -> None:
-    from emotion.train import train
+    from emotion.training.job import train
 
     teacher_run = trained_run[0].paths.output_dir  # its hf_model/ is the teacher
     cache = tmp_path / "teacher_logits"

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 import torch
 
-from emotion.train import train
+from emotion.training.job import train
 from tests.conftest import ROOT
 from tests.helpers.batch_probe import PROBE, samples_per_step
 from tests.helpers.wandb_records import history

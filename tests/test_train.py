@@ -15,7 +15,7 @@ from transformers import pipeline
 from emotion.eval import evaluate_checkpoint
 from emotion.data.labels import EMOTIONS
 from emotion.serving.hf_folder import HF_FOLDER
-from emotion.train import train
+from emotion.training.job import train
 from tests.conftest import ONE_EPOCH, ROOT, assert_png
 
 

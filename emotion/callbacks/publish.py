@@ -1,26 +1,62 @@
-"""Saving a figure into the run dir and sending it to whichever active loggers take images."""
+"""A figure of the run: drawn in the drawing process, saved into the run dir, and sent to whichever active loggers
+take images once it is ready."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import lightning as L
-from lightning.pytorch.loggers import TensorBoardLogger, WandbLogger
-from matplotlib.figure import Figure
+from lightning.pytorch.loggers import Logger, TensorBoardLogger, WandbLogger
 
-from emotion.reporting.figures import save
+from emotion.reporting import drawing
 
 
-def publish(trainer: L.Trainer, fig: Figure, key: str, path: Path) -> Path:
-    """PNG on disk always; a wandb image or a TensorBoard figure when those loggers are active."""
-    for logger in trainer.loggers:
-        if isinstance(logger, TensorBoardLogger):
-            logger.experiment.add_figure(key, fig, global_step=trainer.global_step, close=False)
-    save(fig, path)  # closes the figure
-    for logger in trainer.loggers:
-        if isinstance(logger, WandbLogger):
-            logger.log_image(key=key, images=[str(path)], step=trainer.global_step)
-    return path
+@dataclass
+class _Pending:
+    future: Future[Path]
+    key: str
+    step: int
+    loggers: list[Logger]
+
+
+_pending: list[_Pending] = []
+
+
+def publish(trainer: L.Trainer, builder: Callable[..., Any], args: tuple, key: str, path: Path) -> None:
+    """`builder(*args)` (a figure function of `emotion.reporting.figures`) becomes the PNG `path`; `finish()` waits
+    for it. Figures drawn earlier that are ready by now go to the loggers here."""
+    _pending.append(_Pending(drawing.submit(builder, args, path), key, trainer.global_step, list(trainer.loggers)))
+    _send(wait=False)
+
+
+def finish() -> list[Path]:
+    """Waits for every figure still drawing and sends it to its loggers; the PNGs written. A figure that failed
+    raises its error here."""
+    return _send(wait=True)
+
+
+def forget() -> None:
+    """After a failed job: the figures still drawing are written, but no later job sends them to its loggers."""
+    _pending.clear()
+
+
+def _send(wait: bool) -> list[Path]:
+    paths = []
+    while _pending and (wait or _pending[0].future.done()):
+        figure = _pending.pop(0)  # in order, so that a logger sees a key's steps in order
+        paths.append(path := figure.future.result())
+        for logger in figure.loggers:
+            if isinstance(logger, TensorBoardLogger):
+                from matplotlib.image import imread
+
+                logger.experiment.add_image(figure.key, imread(path)[..., :3], figure.step, dataformats="HWC")
+            elif isinstance(logger, WandbLogger):
+                logger.log_image(key=figure.key, images=[str(path)], step=figure.step)
+    return paths
 
 
 def plots_dir(trainer: L.Trainer) -> Path:

@@ -9,17 +9,17 @@ import lightning as L
 import torch
 from lightning.pytorch.trainer.states import TrainerFn
 
-from emotion.analysis.projection import umap_coordinates
 from emotion.callbacks.publish import plots_dir, publish
 from emotion.models.outputs import pool
-from emotion.reporting.figures import umap_panels_figure
+from emotion.reporting.figures import umap_map_figure
 
 
 class UmapPlot(L.Callback):
     """Shows how fine-tuning separates the emotions, to compare with the frozen encoder's map.
 
     The vectors come from a forward hook on the encoder while the run's final evaluation validates (not during
-    training's validations): the map costs no pass over the data of its own, only the UMAP fit."""
+    training's validations): the map costs no pass over the data of its own, only the UMAP fit, which the drawing
+    process does while the job goes on."""
 
     def __init__(self, pooling: str = "cls", max_points: int | None = 2000, seed: int = 42) -> None:
         self.pooling = pooling
@@ -50,6 +50,6 @@ class UmapPlot(L.Callback):
         self._hook = None
         features, labels = torch.cat(self._features).numpy(), torch.cat(self._labels).numpy()
         self._features, self._labels = [], []
-        coords, labels = umap_coordinates(features, labels, self.seed, self.max_points)
-        fig = umap_panels_figure(coords, labels, f"UMAP of validation embeddings after fine-tuning ({self.pooling})")
-        publish(trainer, fig, "val/umap", plots_dir(trainer) / "umap_val.png")
+        title = f"UMAP of validation embeddings after fine-tuning ({self.pooling})"
+        publish(trainer, umap_map_figure, (features, labels, self.seed, self.max_points, title), "val/umap",
+                plots_dir(trainer) / "umap_val.png")

@@ -68,6 +68,15 @@ def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Fi
     return fig
 
 
+def umap_map_figure(features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None, title: str) -> Figure:
+    """The UMAP map of `features` (a seeded subset of `max_points` of them) as `umap_panels_figure`: fit and drawing in
+    one call, so that the drawing process does both."""
+    from emotion.analysis.projection import umap_coordinates
+
+    coords, labels = umap_coordinates(features, labels, seed, max_points)
+    return umap_panels_figure(coords, labels, title)
+
+
 def class_balance_figure(counts: dict[str, Sequence[int]]) -> Figure:
     """Horizontal bars per emotion, one bar group per split."""
     fig, ax = plt.subplots(figsize=(7, 4))

@@ -1,0 +1,58 @@
+"""A second process that draws a job's figures, so that the training process never waits for matplotlib, UMAP's fit
+or numba.
+
+`start()` at the top of a job launches it; its imports (matplotlib, umap-learn, numba's cached functions: several
+seconds) then run on another core while the training process imports the trainer. A figure is then a future: the
+callbacks hand over arrays, the process renders the PNG while the job goes on (the test split, the export), and the
+job waits only for what is still drawing when it ends. This module imports nothing heavy itself: the process runs
+it by spawning a fresh interpreter that must not load torch.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+# The variables torchrun, Lightning's launchers and SLURM set to the process's global rank: only rank 0 draws.
+RANK_VARIABLES = ("RANK", "SLURM_PROCID")
+
+_pool: ProcessPoolExecutor | None = None
+
+
+def start() -> None:
+    """Launches the drawing process (once per Python process) and has it import its libraries now."""
+    global _pool
+    if _pool is None:
+        _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+        _pool.submit(int)  # the pool starts its process on the first task; this one makes that now
+
+
+def is_global_zero() -> bool:
+    """Rank 0 by the launcher's variables, before any trainer exists (Lightning's own `ddp` children see
+    LOCAL_RANK/NODE_RANK too, and RANK only when launched by torchrun or Lightning: both are covered)."""
+    return all(os.environ.get(name, "0") == "0" for name in (*RANK_VARIABLES, "LOCAL_RANK", "NODE_RANK"))
+
+
+def submit(builder: Callable[..., Any], args: tuple, path: Path) -> Future[Path]:
+    """`builder(*args)` (a function of `emotion.reporting.figures` that returns a matplotlib figure) saved as
+    `path`, in the drawing process; started here when `start()` was not called."""
+    start()
+    assert _pool is not None
+    return _pool.submit(_render, builder, args, Path(path))
+
+
+def _warm_up() -> None:
+    from emotion.analysis.projection import umap_class
+    from emotion.reporting import figures  # noqa: F401  (matplotlib, Agg)
+
+    umap_class()
+
+
+def _render(builder: Callable[..., Any], args: tuple, path: Path) -> Path:
+    from emotion.reporting.figures import save
+
+    return save(builder(*args), path)

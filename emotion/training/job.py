@@ -1,0 +1,69 @@
+"""One training job: fit on however many devices the trainer config asks for, then (rank 0 only) evaluate the best
+checkpoint on one device, write `metrics.json` and export a Hugging Face model folder into the run dir."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import hydra
+import lightning as L
+from lightning.pytorch.callbacks import Checkpoint
+from omegaconf import DictConfig, OmegaConf
+
+from emotion.callbacks import publish
+from emotion.reporting.tables import write_json
+from emotion.serving.hf_folder import HF_FOLDER, save_hf_folder
+from emotion.training import faults
+from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
+from emotion.training.launch import check_launch, finish_wandb_run
+from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
+from emotion.utils.instantiate import instantiate_all
+
+
+def train(cfg: DictConfig) -> dict[str, float]:
+    """Runs one training job; returns the best checkpoint's metrics (validation only with `test=false`; empty on
+    ranks other than 0)."""
+    try:
+        metrics = _train(cfg)
+        publish.finish()  # the figures still drawing, before their wandb run ends
+        return metrics
+    finally:
+        publish.forget()
+        finish_wandb_run()
+
+
+def _train(cfg: DictConfig) -> dict[str, float]:
+    check_launch(cfg)
+    resume = resume_path(cfg.get("ckpt_path"), Path(cfg.paths.output_dir) / "checkpoints")
+    if cfg.get("seed") is not None:
+        L.seed_everything(cfg.seed, workers=True)
+    datamodule = hydra.utils.instantiate(cfg.data)
+    model = hydra.utils.instantiate(cfg.model)
+    loggers = instantiate_all(cfg.get("logger"))
+    callbacks = instantiate_all(cfg.get("callbacks"))
+    output_dir = Path(cfg.paths.output_dir)
+    watch = faults.RankWatch(faults.timeout_s(cfg), resume=faults.resume_command(cfg))
+    preemption = faults.Preemption(output_dir / "checkpoints")
+    trainer: L.Trainer = hydra.utils.instantiate(
+        cfg.trainer, strategy=faults.strategy(cfg), callbacks=[*callbacks, RandomState(), watch, preemption],
+        logger=loggers, plugins=[AtomicCheckpointIO()])
+    for logger in loggers:
+        logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
+
+    with faults.faults_named(trainer, watch, preemption):
+        trainer.fit(model, datamodule=datamodule, ckpt_path=resume)
+    best = trainer.checkpoint_callback.best_model_path if trainer.checkpoint_callback else ""
+    release_distributed()
+    if not trainer.is_global_zero:
+        return {}
+    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
+    # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
+    spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
+    evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
+    metrics = evaluate(evaluator, model, datamodule, best or None, test=bool(cfg.get("test")))
+    metrics["best_model_path"] = best
+    metrics |= peak_memory()
+    write_json(metrics, output_dir / "metrics.json")
+    if cfg.get("export_hf"):
+        save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)
+    return metrics
