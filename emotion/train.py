@@ -14,10 +14,14 @@ from emotion.reporting import drawing
 from emotion.utils.command import hydra_command
 
 
-@hydra_command("train")
-def main(cfg: DictConfig) -> float | None:
+def start_drawing(cfg: DictConfig) -> None:
+    """On global rank 0 of a run with figure callbacks: the drawing process, started before the trainer's imports."""
     if drawing.is_global_zero() and draws_figures(cfg):
         drawing.start()
+
+
+@hydra_command("train", before=start_drawing)
+def main(cfg: DictConfig) -> float | None:
     from emotion.training.job import train
     from emotion.training.launch import metric_value
 

@@ -25,6 +25,7 @@ def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
     run_dir = Path(cfg.paths.output_dir)
     assert json.loads((run_dir / "metrics.json").read_text())["val/acc"] == metrics["val/acc"]
     assert 0.1 < metrics["resources/peak_rss_gib"] < 64  # this process's peak, for a cluster job's memory request
+    assert 0.05 < metrics["resources/drawing_peak_rss_gib"] < 8  # and the drawing process's, which runs beside it
     classify = pipeline("text-classification", model=str(run_dir / HF_FOLDER), top_k=None)
     scores = classify(["i feel so happy today", "this is terrifying"])
     for per_text in scores:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import resource
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -43,6 +44,16 @@ def submit(builder: Callable[..., Any], args: tuple, path: Path) -> Future[Path]
     start()
     assert _pool is not None
     return _pool.submit(_render, builder, args, Path(path))
+
+
+def peak_rss_gib() -> float | None:
+    """The drawing process's peak resident memory (GiB), None when it never started: a job's memory request must
+    cover it beside the training process's."""
+    return None if _pool is None else _pool.submit(_peak_rss_gib).result()
+
+
+def _peak_rss_gib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
 
 
 def _warm_up() -> None:

@@ -15,6 +15,7 @@ import torch
 from omegaconf import DictConfig
 
 from emotion.data import EmotionDataModule
+from emotion.reporting import drawing
 
 
 def single_device_trainer(cfg: DictConfig, **kwargs: Any) -> L.Trainer:
@@ -44,9 +45,11 @@ def evaluate(
 
 
 def peak_memory() -> dict[str, float]:
-    """This process's peak resident memory and, on a GPU, its peak allocation there (GiB): what a cluster job's
-    memory request must cover."""
+    """This process's peak resident memory, the drawing process's and, on a GPU, the peak allocation there (GiB):
+    what a cluster job's memory request must cover."""
     peak = {"resources/peak_rss_gib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20}
+    if (drawing_peak := drawing.peak_rss_gib()) is not None:
+        peak["resources/drawing_peak_rss_gib"] = drawing_peak
     if torch.cuda.is_available():
         peak["resources/peak_gpu_gib"] = torch.cuda.max_memory_allocated() / 2**30
     return peak

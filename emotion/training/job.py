@@ -24,9 +24,7 @@ def train(cfg: DictConfig) -> dict[str, float]:
     """Runs one training job; returns the best checkpoint's metrics (validation only with `test=false`; empty on
     ranks other than 0)."""
     try:
-        metrics = _train(cfg)
-        publish.finish()  # the figures still drawing, before their wandb run ends
-        return metrics
+        return _train(cfg)
     finally:
         publish.forget()
         finish_wandb_run()
@@ -62,8 +60,9 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
     metrics = evaluate(evaluator, model, datamodule, best or None, test=bool(cfg.get("test")))
     metrics["best_model_path"] = best
-    metrics |= peak_memory()
-    write_json(metrics, output_dir / "metrics.json")
     if cfg.get("export_hf"):
         save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)
+    publish.finish()  # the figures still drawing (before their wandb run ends)
+    metrics |= peak_memory()
+    write_json(metrics, output_dir / "metrics.json")  # last: a run dir with metrics.json is a finished job
     return metrics

@@ -34,16 +34,23 @@ def check_command(cfg: DictConfig, command: str) -> None:
         raise ConfigError(f"{what} is for `python -m emotion.{cfg.command}`, not `python -m emotion.{command}`")
 
 
-def hydra_command(config_name: str) -> Callable[[Callable[[DictConfig], T]], Callable[[], T]]:
-    """`@hydra_command("train")` on `main(cfg)`: conf/<config_name>.yaml composed, validated and run."""
+def hydra_command(
+    config_name: str, before: Callable[[DictConfig], None] | None = None
+) -> Callable[[Callable[[DictConfig], T]], Callable[[], T]]:
+    """`@hydra_command("train")` on `main(cfg)`: conf/<config_name>.yaml composed, validated and run.
+
+    `before(cfg)` runs once the config is valid and before the libraries are imported (quieting them imports
+    them): what it starts in another process runs beside those imports."""
 
     def decorate(task: Callable[[DictConfig], T]) -> Callable[[], T]:
         @functools.wraps(task)
         @one_line_errors
         def run(cfg: DictConfig) -> T:
-            quiet_libraries(cfg.get("verbose", False))
             check_command(cfg, config_name)
             validate(cfg)
+            if before is not None:
+                before(cfg)
+            quiet_libraries(cfg.get("verbose", False))
             return task(cfg)
 
         hydra_main = hydra.main(version_base="1.3", config_path=str(CONF_DIR), config_name=config_name)(run)
