@@ -25,8 +25,8 @@ from tests.conftest import ROOT
 SLICE = {"train": 96, "validation": 32, "test": 32}
 
 
-def datamodule(data_dir: Path, tiny_model: Path) -> EmotionDataModule:
-    module = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16, max_samples=SLICE, seed=3)
+def datamodule(data_dir: Path, tiny_model: Path, seed: int = 3) -> EmotionDataModule:
+    module = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16, max_samples=SLICE, seed=seed)
     module.setup()
     return module
 
@@ -69,13 +69,28 @@ def test_logits_for_other_data_are_refused_in_one_line(data_dir: Path, tiny_mode
     train = datamodule(data_dir, tiny_model).raw["train"]
     teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
     cached = str(next(tmp_path.glob("*.npz")))
-    other = train.select(range(1, len(train)))
+    other = datamodule(data_dir, tiny_model, seed=7).raw["train"]  # another seeded subset of the training split
+    assert set(other["text"]) - set(train["text"])
     with pytest.raises(ConfigError, match=r"^model\.teacher=.*: these logits were computed for other training data "
-                                          r"\(96 texts, key \w+; this run has key \w+: [^\n]*$"):
+                                          r"\(\d+ of this run's 96 training rows \(text, label, data\.max_length\) "
+                                          r"are not among its 96, the first row \d+: [^\n]*$"):
         teacher_logits(cached, other["text"], other["label"], 128, tmp_path)
     relabelled = [(label + 1) % 6 for label in train["label"]]
     with pytest.raises(ConfigError, match="other training data"):
         teacher_logits(cached, train["text"], relabelled, 128, tmp_path)
+    with pytest.raises(ConfigError, match="other training data"):
+        teacher_logits(cached, train["text"], train["label"], 64, tmp_path)
+
+
+def test_a_run_on_a_subset_of_the_teachers_data_takes_its_rows(data_dir: Path, tiny_model: Path,
+                                                                 tmp_path: Path) -> None:
+    # What lets a shipped logits file serve `debug=...` and `data.max_samples=...` runs of the student recipe.
+    train = datamodule(data_dir, tiny_model).raw["train"]
+    full = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
+    cached = str(next(tmp_path.glob("*.npz")))
+    subset = train.select([40, 3, 17, 3])  # any order, a row twice
+    np.testing.assert_array_equal(teacher_logits(cached, subset["text"], subset["label"], 128, tmp_path),
+                                  full[[40, 3, 17, 3]])
 
 
 def relabelled_teacher(tiny_model: Path, out: Path, labels: list[str]) -> Path:

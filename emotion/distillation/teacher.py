@@ -6,8 +6,9 @@ computed once, keyed by the teacher's files and the exact training texts, labels
 whose key is cached never loads the teacher (the feature cache's idea: emotion/analysis/feature_cache.py).
 
 `model.teacher` names a training run dir (its `hf_model/`), a model folder, or a cached logits file (`.npz`, e.g.
-one shipped with a recipe). A teacher whose labels are not this data's six emotions in order, or a logits file made
-for other training data, is refused in one line.
+one shipped with a recipe). A logits file also keys each of its rows (text, label, truncation), so a run on a subset
+of its training data (`data.max_samples`, `debug=...`) takes its rows. A teacher whose labels are not this data's six
+emotions in order, or a logits file without a row for one of this run's training texts, is refused in one line.
 """
 
 from __future__ import annotations
@@ -51,19 +52,25 @@ def data_key(texts: Sequence[str], labels: Sequence[int], max_length: int) -> st
     return digest.hexdigest()[:20]
 
 
+def row_keys(texts: Sequence[str], labels: Sequence[int], max_length: int) -> np.ndarray:
+    """One 64-bit digest per training row (its text, label and the truncation): which rows a logits file holds."""
+    return np.array([int.from_bytes(hashlib.blake2b(f"{max_length}|{label}|{text}".encode(), digest_size=8).digest(),
+                                    "little") for text, label in zip(texts, labels, strict=True)], dtype=np.uint64)
+
+
 def teacher_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int,
                    cache_dir: str | Path) -> np.ndarray:
     """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them."""
     wanted = data_key(texts, labels, max_length)
     if str(teacher).endswith(".npz"):
-        return _load(Path(teacher), wanted, teacher)
+        return _load(Path(teacher), wanted, teacher, row_keys(texts, labels, max_length))
     folder = teacher_folder(teacher)
     digest = hashlib.sha256(wanted.encode())
     add_folder(digest, folder)
     path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.npz"
     if path.is_file():
         log.info("Reusing the teacher's cached logits %s", path)
-        return _load(path, wanted, teacher)
+        return _load(path, wanted, teacher, row_keys(texts, labels, max_length))
     import torch
 
     from emotion.serving.backends import Predictor
@@ -73,21 +80,31 @@ def teacher_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], ma
     predictor = Predictor(folder, backend="torch", batch_size=64, max_length=max_length, device=device)
     logits, _ = predictor.logits(list(texts))
     with atomic_file(path) as partial, partial.open("wb") as handle:
-        np.savez(handle, logits=logits, data_key=wanted, labels=np.array(EMOTIONS), teacher=str(folder.resolve()))
+        np.savez(handle, logits=logits, data_key=wanted, rows=row_keys(texts, labels, max_length),
+                 labels=np.array(EMOTIONS), teacher=str(folder.resolve()))
     log.info("Cached the teacher's logits in %s", path)
     return logits
 
 
-def _load(path: Path, wanted: str, teacher: str) -> np.ndarray:
+def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray:
     if not path.is_file():
         raise ConfigError(f"model.teacher={teacher}: no such logits file")
     with np.load(path) as stored:
-        if str(stored["data_key"]) != wanted:
-            raise ConfigError(f"model.teacher={teacher}: these logits were computed for other training data "
-                              f"({len(stored['logits'])} texts, key {stored['data_key']}; this run has key {wanted}: "
-                              "other texts, labels, data.max_samples or data.max_length); point model.teacher at "
-                              "the teacher's run dir or model folder to compute them for this data")
         if list(stored["labels"]) != list(EMOTIONS):
             raise ConfigError(f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, "
                               f"not {', '.join(EMOTIONS)}")
-        return stored["logits"].astype(np.float32)
+        logits = stored["logits"].astype(np.float32)
+        if str(stored["data_key"]) == wanted:
+            return logits
+        index = {int(key): i for i, key in enumerate(stored["rows"])} if "rows" in stored else {}
+        missing = [i for i, key in enumerate(rows) if int(key) not in index]
+        if index and not missing:
+            log.info("The teacher's logits for this run's %d training texts, from the %d in %s", len(rows),
+                     len(logits), path)
+            return logits[[index[int(key)] for key in rows]]
+        which = (f"{len(missing)} of this run's {len(rows)} training rows (text, label, data.max_length) are not "
+                 f"among its {len(logits)}, the first row {missing[0]}" if index else
+                 f"{len(logits)} texts, key {stored['data_key']}; this run has key {wanted}")
+        raise ConfigError(f"model.teacher={teacher}: these logits were computed for other training data ({which}: "
+                          "other texts, labels or data.max_length); point model.teacher at the teacher's run dir or "
+                          "model folder to compute them for this data")
