@@ -26,15 +26,18 @@ browser:
 test:
 	$(PY) -m pytest
 
-# The main job: the best offline recipe on the shipped data; checkpoints, metrics.json and hf_model/ in
-# logs/train/runs/<time>/. Wall time: experiments/results/seeds.md (minutes per run).
+# The main job: the best offline recipe on the shipped data, the distilled MiniLM student (above the plain fine-tune
+# on validation), learning from the MPNet teacher's logits over the training split, shipped in experiments/teachers/
+# (`make teacher` remakes the teacher); checkpoints, metrics.json and hf_model/ in logs/train/runs/<time>/.
+# Wall time: experiments/results/seeds.md (minutes per run).
+MAIN := experiment=distill_minilm model.teacher=$(CURDIR)/experiments/teachers/mpnet_seed1.npz
 train:
-	$(PY) -m emotion.train experiment=finetune_minilm $(ARGS)
+	$(PY) -m emotion.train $(MAIN) $(ARGS)
 
 # The main job on every GPU of NNODES nodes through torchrun (scripts/torchrun_train.sh: NNODES, NPROC, RDZV, JOB,
 # MAX_RESTARTS); run it on each node. Under SLURM: sbatch scripts/slurm_train.sbatch.
 train-nodes:
-	scripts/torchrun_train.sh experiment=finetune_minilm $(ARGS)
+	scripts/torchrun_train.sh $(MAIN) $(ARGS)
 
 # A tiny random DistilBERT in .cache/tiny-distilbert, for smoke runs with no pretrained weights; built once (a file
 # target: make rebuilds it only when it is missing).

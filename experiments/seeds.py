@@ -7,7 +7,7 @@ Each recipe is one multirun over seeds; its sweep summary (grouped by every over
 `<metric>_mean` and `<metric>_std`. This is the one place the final recipes read the test split. The distilled
 student learns from the teacher row's first job (`model.teacher=logs/experiments/seeds_teacher/0`), so the teacher
 runs first (`--teacher-seeds`: one MPNet run costs about 8 MiniLM runs on a CPU).
-Writes `experiments/results/seeds.{md,csv}`: one row per recipe, the main recipe (`make train`'s) first.
+Writes `experiments/results/seeds.{md,csv}`: one row per recipe, `make train`'s (the student) first.
 `--carry` keeps the committed rows of recipes this run does not repeat, each with its own stamp (a `measured`
 column then says which row comes from which run).
 """
@@ -23,14 +23,16 @@ from sweeps import SWEEPS, jobs, run_sweep, summary, wall_seconds
 from emotion.reporting.results import RESULTS_DIR, write_results
 
 RECIPES = {  # name: (what the table calls it, its overrides)
-    "main": ("main: experiment=finetune_minilm", ["experiment=finetune_minilm"]),
+    # The plain fine-tune (make train's recipe until the student beat it on validation).
+    "main": ("fine-tune: experiment=finetune_minilm", ["experiment=finetune_minilm"]),
     # The book's hyperparameters (2 epochs, lr 2e-5, batch 64, wd 0.01) on the same encoder and precision.
     "book": ("book: experiment=book_minilm", ["experiment=book_minilm"]),
     # Distillation: the MPNet teacher (`make mpnet` first), then the MiniLM student of its first job.
     "teacher": ("teacher: experiment=teacher_mpnet", ["experiment=teacher_mpnet"]),
-    "distill": ("student: experiment=distill_minilm", ["experiment=distill_minilm",
-                                                        f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"]),
+    "distill": ("student (make train): experiment=distill_minilm",
+                ["experiment=distill_minilm", f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"]),
 }
+MAKE_TRAIN = "distill"  # its row comes first
 PEAK = "resources/peak_rss_gib"  # in each job's metrics.json (the largest over a recipe's jobs is shown)
 TARGETS = {"main": {"test/acc": 0.930, "test/f1_macro": 0.890}, "distill": {"test/acc": 0.935, "test/f1_macro": 0.900}}
 SHOWN = ["test/acc", "test/f1_macro", "test/f1_weighted", "test/f1_love", "test/f1_surprise", "test/ece", "val/acc",
@@ -44,7 +46,7 @@ def main() -> None:
     parser.add_argument("--teacher-seeds", default="1", help="the teacher's seeds (its first job teaches the student)")
     parser.add_argument("--recipes", default=",".join(RECIPES), help="the recipes to run and table, in this order")
     parser.add_argument("--only", choices=RECIPES, help="run one recipe's sweep and stop (table them later with --reuse)")
-    parser.add_argument("--carry", default="", help="recipes whose committed rows (and stamps) the table keeps, first")
+    parser.add_argument("--carry", default="", help="recipes whose committed rows (and stamps) the table keeps")
     args = parser.parse_args()
 
     def seeds(name: str) -> str:
@@ -57,7 +59,7 @@ def main() -> None:
     wall, ran = 0.0, args.recipes.split(",")
     carry = [name for name in args.carry.split(",") if name]
     kept = carried(carry)
-    names = [*carry, *[name for name in ran if name not in carry]]
+    names = [*ran, *[name for name in carry if name not in ran]]  # run in this order (the teacher before its student)
     rows = []
     for name in names:
         if name in kept:
@@ -71,6 +73,8 @@ def main() -> None:
                     | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
                     | {"minutes per run": float(table["minutes"].mean()),
                        "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else ""})
+    order = sorted(range(len(names)), key=lambda i: names[i] != MAKE_TRAIN)  # tabled with make train's first
+    names, rows = [names[i] for i in order], [rows[i] for i in order]
     shown = [{"recipe": row["recipe"], "n": row["n"]}
              | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
                 for name in SHOWN}

@@ -4,6 +4,7 @@ line, the loss, and distill_alpha=1 reproducing plain fine-tuning exactly."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -202,3 +203,15 @@ def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, t
     with np.load(next(cache.glob("*.npz"))) as stored:
         assert stored["logits"].shape == (512, 6)  # debug=default's training subset
         assert str(stored["teacher"]).endswith("hf_model")
+
+
+def test_make_train_trains_the_student_on_the_shipped_teacher_logits(make_config) -> None:
+    """`make train`'s recipe, as its Makefile line gives it, on the debug subset of the training split: the shipped
+    MPNet logits file serves those rows (the tiny model stands in for MiniLM)."""
+    from emotion.training.job import train
+
+    makefile = (ROOT / "Makefile").read_text()
+    recipe = re.search(r"^MAIN := (.*)$", makefile, re.M)[1].replace("$(CURDIR)", str(ROOT)).split()
+    assert "experiment=distill_minilm" in recipe and re.search(r"^train:\n\t.*\$\(MAIN\)", makefile, re.M)
+    metrics = train(make_config(*recipe, "debug=fdr"))
+    assert 0 <= metrics["val/acc"] <= 1
