@@ -1,7 +1,7 @@
 """Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
 
     python experiments/benchmark_inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
-        [--teacher DIR [--teacher-paths torch onnx-int8]]
+        [--teacher DIR [--teacher-paths torch onnx-int8] | --carry-teacher]
 
 The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
 - requests: consecutive chunks of the test split, in file order, of `batch` texts each, one call per chunk
@@ -9,7 +9,9 @@ The model folder comes from `python -m emotion.export` (it holds model.onnx and 
 - bulk: the whole split in one call with batch size `batch` (a file's view): each path batches as it does; ours
   sorts by length first.
 `--teacher` adds rows for a second export (a distillation teacher), so the table shows what the student's size
-buys against the model it learnt from. Accuracy is over the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
+buys against the model it learnt from; `--carry-teacher` keeps the committed table's teacher rows instead, each with
+its own stamp (a `measured` column says which run; their ratios are to their own run's pipeline). Accuracy is over
+the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import numpy as np
 
 from emotion.data import CARER_DIR, load_splits
 from emotion.data.labels import LABEL2ID
-from emotion.reporting.results import write_results
+from emotion.reporting.results import committed_rows, measured, write_results
 from emotion.serving import Predictor
 
 
@@ -77,7 +79,14 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["pipeline", "torch", "onnx", "onnx-int8"])
     parser.add_argument("--teacher", help="a second exported model folder (the distillation teacher)")
     parser.add_argument("--teacher-paths", nargs="+", default=["torch", "onnx-int8"])
+    parser.add_argument("--carry-teacher", action="store_true",
+                        help="keep the committed table's teacher rows (with their own stamps) instead of measuring them")
     args = parser.parse_args()
+    if args.carry_teacher and args.teacher:
+        raise SystemExit("--carry-teacher and --teacher: measure the teacher or carry its committed rows, not both")
+    carried = [row for row in committed_rows("inference") if row["model"] == "teacher"] if args.carry_teacher else []
+    if args.carry_teacher and not carried:
+        raise SystemExit("--carry-teacher: the committed inference.csv has no teacher rows")
 
     began = time.perf_counter()
     test = load_splits(args.data)["test"]
@@ -94,18 +103,26 @@ def main() -> None:
                 result = measure(runner, texts[:n], labels, batch)
                 rows.append({"model": which, "path": path, "batch": batch, "texts": n} | result)
                 print(f"{which} {path:>10} batch {batch:>3}: {result['requests samples/s']:8.1f} samples/s", flush=True)
+        rows += [row for row in carried if row["batch"] == batch]
     for row in rows:
+        if row in carried:
+            continue
         base = next((r for r in rows if (r["model"], r["path"], r["batch"]) == ("model", "pipeline", row["batch"])),
                     None)
         for mode in ("requests", "bulk"):
             if base and f"{mode} samples/s" in row:
                 row[f"{mode} vs pipeline"] = f"{row[f'{mode} samples/s'] / base[f'{mode} samples/s']:.2f}x"
     teacher = f"; teacher `{args.teacher}`" if args.teacher else ""
+    if carried:
+        teacher = (f"; teacher rows carried from the committed table ({carried[0]['machine']}, {measured(carried[0])}; "
+                   "their ratios are to that run's pipeline)")
     notes = (f"Model `{args.model}`{teacher}, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
              f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
              f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
              f"dynamic, per-channel, MatMul weights only.")
-    path = write_results("inference", rows, time.perf_counter() - began, "Inference speed and accuracy", notes)
+    shown = [row | {"measured": measured(row)} for row in rows] if carried else None
+    path = write_results("inference", rows, time.perf_counter() - began, "Inference speed and accuracy", notes,
+                         shown=shown)
     print(path.read_text())
 
 

@@ -17,10 +17,9 @@ from __future__ import annotations
 import argparse
 import time
 
-import pandas as pd
 from sweeps import SWEEPS, jobs, run_sweep, summary, wall_seconds
 
-from emotion.reporting.results import RESULTS_DIR, write_results
+from emotion.reporting.results import committed_rows, measured, write_results
 
 RECIPES = {  # name: (what the table calls it, its overrides)
     # The plain fine-tune (make train's recipe until the student beat it on validation).
@@ -79,7 +78,7 @@ def main() -> None:
              | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
                 for name in SHOWN}
              | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", "")}
-             | ({"measured": f"{row['date'][:10]}, {row['commit']}" if "date" in row else "this run"} if kept else {})
+             | ({"measured": measured(row)} if kept else {})
              for row in rows]
     provenance = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and "
                   "the `measured` column)."] if kept else []
@@ -105,12 +104,10 @@ def carried(names: list[str]) -> dict[str, dict]:
     unknown = sorted(set(names) - set(RECIPES))
     if unknown:
         raise SystemExit(f"--carry: {', '.join(unknown)} is not a recipe (expected some of {', '.join(RECIPES)})")
-    table = pd.read_csv(RESULTS_DIR / "seeds.csv")
-    rows = {row["recipe"]: {key: value for key, value in row.items() if not pd.isna(value)}
-            for row in table.to_dict("records")}
+    rows = {row["recipe"]: row for row in committed_rows("seeds")}
     missing = [name for name in names if RECIPES[name][0] not in rows]
     if missing:
-        raise SystemExit(f"--carry: {RESULTS_DIR / 'seeds.csv'} has no row for {', '.join(missing)}")
+        raise SystemExit(f"--carry: the committed seeds.csv has no row for {', '.join(missing)}")
     return {name: rows[RECIPES[name][0]] for name in names}
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from emotion.callbacks import publish
 from emotion.reporting import drawing
-from emotion.train import draws_figures
+from emotion.train import draws_figures, logs_to_wandb
 from tests.helpers import drawing_probes
 
 
@@ -52,6 +52,25 @@ def test_figures_reach_tensorboard_with_their_steps(make_config) -> None:
 def test_only_runs_with_a_figure_callback_start_the_drawing_process(make_config) -> None:
     assert draws_figures(make_config())
     assert not draws_figures(make_config("~callbacks.umap", "~callbacks.confusion_matrix", "~callbacks.reliability"))
+
+
+def test_only_runs_that_log_to_wandb_import_it_before_the_trainer(make_config) -> None:
+    assert logs_to_wandb(make_config("logger=wandb"))
+    assert logs_to_wandb(make_config("logger=many_loggers"))
+    assert not logs_to_wandb(make_config("logger=csv"))
+
+
+def test_the_map_takes_the_configured_layout_epochs() -> None:
+    import numpy as np
+
+    from emotion.analysis.projection import umap_coordinates
+
+    rng = np.random.default_rng(0)
+    features, labels = rng.normal(size=(60, 8)), rng.integers(0, 6, 60)
+    few = umap_coordinates(features, labels, seed=1, n_epochs=5)[0]
+    assert few.shape == (60, 2)
+    assert np.array_equal(few, umap_coordinates(features, labels, seed=1, n_epochs=5)[0])  # seeded: the same map
+    assert not np.allclose(few, umap_coordinates(features, labels, seed=1, n_epochs=50)[0])
 
 
 @pytest.mark.parametrize(("environ", "zero"), [({}, True), ({"RANK": "0", "LOCAL_RANK": "0"}, True),

@@ -68,12 +68,13 @@ def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Fi
     return fig
 
 
-def umap_map_figure(features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None, title: str) -> Figure:
-    """The UMAP map of `features` (a seeded subset of `max_points` of them) as `umap_panels_figure`: fit and drawing in
-    one call, so that the drawing process does both."""
+def umap_map_figure(features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None,
+                    n_epochs: int | None, title: str) -> Figure:
+    """The UMAP map of `features` (a seeded subset of `max_points` of them, `n_epochs` layout epochs) as
+    `umap_panels_figure`: fit and drawing in one call, so that the drawing process does both."""
     from emotion.analysis.projection import umap_coordinates
 
-    coords, labels = umap_coordinates(features, labels, seed, max_points)
+    coords, labels = umap_coordinates(features, labels, seed, max_points, n_epochs)
     return umap_panels_figure(coords, labels, title)
 
 

@@ -84,6 +84,21 @@ def write_results(study: str, rows: Sequence[dict[str, Any]], wall_s: float, tit
     return path
 
 
+def committed_rows(study: str, directory: Path = RESULTS_DIR) -> list[dict[str, Any]]:
+    """The rows of a committed `<study>.csv`, each with its own stamp columns and without its empty cells: what a
+    run that repeats only part of a study carries over (`write_results` keeps their stamps)."""
+    path = directory / f"{study}.csv"
+    if not path.is_file():
+        raise SystemExit(f"{path}: no committed results to carry rows from")
+    return [{key: value for key, value in row.items() if not pd.isna(value)}
+            for row in pd.read_csv(path).to_dict("records")]
+
+
+def measured(row: dict[str, Any]) -> str:
+    """Which run a row of a table comes from: a carried row's date and commit, else this run."""
+    return f"{row['date'][:10]}, {row['commit']}" if "date" in row else "this run"
+
+
 def readme_block(study: str, directory: Path = RESULTS_DIR) -> str:
     """What the README shows for a study: its results Markdown without the title line."""
     text = (directory / f"{study}.md").read_text()
