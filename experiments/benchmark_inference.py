@@ -24,7 +24,7 @@ import numpy as np
 
 from emotion.data import CARER_DIR, load_splits
 from emotion.data.labels import LABEL2ID
-from emotion.reporting.results import committed_rows, measured, write_results
+from emotion.reporting.results import STAMP_COLUMNS, committed_rows, measured, write_results
 from emotion.serving import Predictor
 
 
@@ -120,7 +120,9 @@ def main() -> None:
              f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
              f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
              f"dynamic, per-channel, MatMul weights only.")
-    shown = [row | {"measured": measured(row)} for row in rows] if carried else None
+    columns = [column for column in dict.fromkeys(key for row in rows for key in row) if column not in STAMP_COLUMNS]
+    shown = [{column: row.get(column, "") for column in columns} | {"measured": measured(row)} for row in rows
+             ] if carried else None
     path = write_results("inference", rows, time.perf_counter() - began, "Inference speed and accuracy", notes,
                          shown=shown)
     print(path.read_text())

@@ -60,6 +60,9 @@ def commit() -> str:
     return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
 
 
+STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")
+
+
 def stamp(wall_s: float) -> dict[str, Any]:
     return {"machine": machine(), "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
             "commit": commit(), "wall_s": round(wall_s, 1)}
