@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import gc
 import re
 import sys
 from collections.abc import Callable
@@ -58,7 +59,12 @@ def hydra_command(
         @functools.wraps(task)
         def entry() -> T:
             check_overrides(config_name, sys.argv[1:])
-            return hydra_main()
+            result = hydra_main()
+            # Everything the command makes is written and closed by now. Frozen, the objects torch, Lightning and
+            # transformers made are left out of the interpreter's last garbage collection, which walked them all
+            # only to free memory the process is about to give back: 2.5 s of a 5-step training run's 26 s.
+            gc.freeze()
+            return result
 
         return entry
 
