@@ -52,3 +52,26 @@ def test_readme_tables_are_the_committed_results() -> None:
     assert set(shown) == committed, "every results file appears in the README, and only those"
     for study, text in shown.items():
         assert text == readme_block(study), f"README's {study} table differs from experiments/results/{study}.md"
+
+
+def test_the_stamp_is_dirty_for_changed_code_not_for_changed_results(tmp_path: Path, monkeypatch) -> None:
+    from emotion.reporting import results
+
+    def git(*args: str) -> None:
+        subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *args], cwd=tmp_path, check=True,
+                       capture_output=True)
+
+    (tmp_path / "experiments" / "results").mkdir(parents=True)
+    for name in ("code.py", "README.md", "experiments/results/study.md"):
+        (tmp_path / name).write_text("one\n")
+    git("init", "-q")
+    git("add", "-A")
+    git("commit", "-qm", "first")
+    monkeypatch.delenv("EMOTION_COMMIT", raising=False)
+    monkeypatch.setattr(results, "ROOT", tmp_path)
+    monkeypatch.setattr(results, "RESULTS_DIR", tmp_path / "experiments" / "results")
+    for name in ("README.md", "experiments/results/study.md"):
+        (tmp_path / name).write_text("two\n")
+    assert not results.commit().endswith("+dirty")
+    (tmp_path / "code.py").write_text("two\n")
+    assert results.commit().endswith("+dirty")

@@ -47,8 +47,9 @@ def machine() -> str:
 
 
 def commit() -> str:
-    """The checkout's commit, marked `+dirty` when tracked files differ from it (the numbers then came from code
-    that no commit holds)."""
+    """The checkout's commit, marked `+dirty` when tracked files other than the results files differ from it (the
+    numbers then came from code that no commit holds; another study's fresh results, or the README they go into,
+    change no code)."""
     def git(*args: str) -> str:
         return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
 
@@ -57,7 +58,9 @@ def commit() -> str:
     if os.environ.get("EMOTION_COMMIT"):
         return os.environ["EMOTION_COMMIT"]
     head = git("rev-parse", "--short=10", "HEAD") or "unknown"
-    return head + ("+dirty" if git("status", "--porcelain", "--untracked-files=no") else "")
+    changed = git("status", "--porcelain", "--untracked-files=no", "--", ".", f":!{RESULTS_DIR.relative_to(ROOT)}",
+                  ":!README.md")
+    return head + ("+dirty" if changed else "")
 
 
 STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")
