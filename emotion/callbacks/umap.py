@@ -53,5 +53,5 @@ class UmapPlot(L.Callback):
         features, labels = torch.cat(self._features).numpy(), torch.cat(self._labels).numpy()
         self._features, self._labels = [], []
         title = f"UMAP of validation embeddings after fine-tuning ({self.pooling})"
-        publish(trainer, umap_map_figure, (features, labels, self.seed, self.max_points, self.n_epochs, title), "val/umap",
-                plots_dir(trainer) / "umap_val.png")
+        publish(trainer, umap_map_figure, (features, labels, self.seed, self.max_points, self.n_epochs, title),
+                "val/umap", plots_dir(trainer) / "umap_val.png")
