@@ -80,7 +80,7 @@ def main() -> None:
     parser.add_argument("--teacher", help="a second exported model folder (the distillation teacher)")
     parser.add_argument("--teacher-paths", nargs="+", default=["torch", "onnx-int8"])
     parser.add_argument("--carry-teacher", action="store_true",
-                        help="keep the committed table's teacher rows (with their own stamps) instead of measuring them")
+                        help="keep the committed table's teacher rows (with their stamps) instead of measuring them")
     args = parser.parse_args()
     if args.carry_teacher and args.teacher:
         raise SystemExit("--carry-teacher and --teacher: measure the teacher or carry its committed rows, not both")
