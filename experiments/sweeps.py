@@ -50,11 +50,9 @@ def reusable(sweep_dir: Path) -> bool:
     return (sweep_dir / "summary.csv").is_file() or bool(list(sweep_dir.glob("*/metrics.json")))
 
 
-def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool = False,
-              env: dict[str, str] | None = None) -> Path:
+def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool = False) -> Path:
     """Runs `python -m emotion.train -m <overrides>` into logs/experiments/<name>; returns that sweep dir.
-    `fresh` deletes an earlier sweep there first (a study would otherwise continue from its journal); `env` adds
-    environment variables."""
+    `fresh` deletes an earlier sweep there first (a study would otherwise continue from its journal)."""
     sweep_dir = SWEEPS / name
     if reuse and reusable(sweep_dir):
         print(f"{name}: reusing {sweep_dir}", flush=True)
@@ -64,7 +62,7 @@ def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool 
     SWEEPS.mkdir(parents=True, exist_ok=True)
     argv = [sys.executable, "-m", "emotion.train", "-m", *COMMON, *overrides, f"hydra.sweep.dir={sweep_dir}"]
     print(f"{name}: {' '.join(argv[1:])}  (log: {SWEEPS / name}.log)", flush=True)
-    seconds, _ = run_child(f"sweep {name}", argv, log=SWEEPS / f"{name}.log", env=env)
+    seconds, _ = run_child(f"sweep {name}", argv, log=SWEEPS / f"{name}.log")
     if not (sweep_dir / "summary.csv").is_file():
         raise SystemExit(f"sweep {name} wrote no summary.csv; see {SWEEPS / name}.log")
     print(f"{name}: done in {seconds / 60:.1f} min", flush=True)

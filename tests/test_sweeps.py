@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -170,7 +171,9 @@ def test_pruned_trial_stops_within_its_epoch(tmp_path: Path, tiny_model: Path, d
     assert "0 complete, 2 pruned" in (tmp_path / "study.md").read_text()
 
 
-def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+@pytest.mark.parametrize("launcher", ["local", "workers"])
+def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: Path, data_dir: Path,
+                                                    launcher: str) -> None:
     # Trials of unequal length, queued in the study the sweep resumes: two equal trials can end within microseconds
     # of each other, and then a batch launcher and an asynchronous one leave the same timestamps.
     queued = optuna.create_study(storage=make_storage(str(tmp_path / "study.journal")), study_name="debug",
@@ -178,7 +181,7 @@ def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: 
     for epochs in (6, 1, 1):
         queued.enqueue_trial({"trainer.max_epochs": epochs})
     result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3", "hydra.sweeper.n_workers=2",
-                               "hydra/launcher=local"), "trainer.max_epochs=choice(1, 6)", timeout=400)
+                               f"hydra/launcher={launcher}"), "trainer.max_epochs=choice(1, 6)", timeout=400)
     assert result.returncode == 0, result.stderr[-3000:]
     trials = load(tmp_path).get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.number for t in trials] == [0, 1, 2]
@@ -190,6 +193,10 @@ def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: 
     for trial in trials:
         assert (tmp_path / str(trial.number) / ".hydra" / "config.yaml").is_file()
         assert (tmp_path / str(trial.number) / "metrics.json").is_file()
+    # submitit starts a process per trial; the joblib workers are two processes that run trial after trial.
+    processes = [int(re.findall(r"process (\d+) on ", (tmp_path / str(t.number) / "train.log").read_text())[0])
+                 for t in trials]
+    assert len(set(processes)) == (3 if launcher == "local" else 2), processes
 
 
 def test_grid_runs_through_submitit_local_launcher(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import atexit
 import multiprocessing
+import multiprocessing.util
 import os
 import resource
 import sys
@@ -30,7 +31,15 @@ def start() -> None:
     """Launches the drawing process (once per Python process) and has it import its libraries now."""
     global _pool
     if _pool is None:
+        # A spawned interpreter first sets the parent's default start method. In a joblib worker
+        # (hydra/launcher=workers) that is loky's own, which a fresh interpreter cannot look up: it would die at birth.
+        if multiprocessing.get_start_method(allow_none=True) not in (None, *multiprocessing.get_all_start_methods()):
+            multiprocessing.set_start_method("spawn", force=True)
         _pool = ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_up)
+        # A multiprocessing child (a joblib worker) joins its own children before the exit handlers that would end
+        # the pool run, so the pool is ended by multiprocessing's own finalizers instead, ahead of those that close
+        # its queues (priority 10): else the process waits forever for a drawing process that was never told.
+        multiprocessing.util.Finalize(_pool, _pool.shutdown, exitpriority=100)
         _pool.submit(int)  # the pool starts its process on the first task; this one makes that now
 
 

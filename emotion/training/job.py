@@ -3,6 +3,9 @@ checkpoint on one device, write `metrics.json` and export a Hugging Face model f
 
 from __future__ import annotations
 
+import logging
+import os
+import socket
 from pathlib import Path
 
 import hydra
@@ -19,6 +22,8 @@ from emotion.training.launch import check_launch, finish_wandb_run
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
 from emotion.utils.instantiate import instantiate_all
 
+log = logging.getLogger(__name__)
+
 
 def train(cfg: DictConfig) -> dict[str, float]:
     """Runs one training job; returns the best checkpoint's metrics (validation only with `test=false`; empty on
@@ -32,6 +37,8 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 def _train(cfg: DictConfig) -> dict[str, float]:
     check_launch(cfg)
+    # Which process ran the job: a sweep's launcher may run many jobs in one process, or each in its own on any host.
+    log.info("process %d on %s", os.getpid(), socket.gethostname())
     resume = resume_path(cfg.get("ckpt_path"), Path(cfg.paths.output_dir) / "checkpoints")
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
