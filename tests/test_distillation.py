@@ -94,6 +94,24 @@ def test_a_run_on_a_subset_of_the_teachers_data_takes_its_rows(data_dir: Path, t
                                   full[[40, 3, 17, 3]])
 
 
+def test_a_list_of_teachers_is_an_ensemble_of_their_log_probabilities(data_dir: Path, tiny_model: Path,
+                                                                        tmp_path: Path) -> None:
+    train = datamodule(data_dir, tiny_model).raw["train"]
+    single = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
+    cached = next(tmp_path.glob("*.npz"))
+    with np.load(cached) as stored:  # a second teacher, as sure of itself as the first is three times over
+        np.savez(tmp_path / "sharper.npz", **{**stored, "logits": stored["logits"] * 3})
+    members = [str(cached), str(tmp_path / "sharper.npz")]
+    ensemble = teacher_logits(members, train["text"], train["label"], 128, tmp_path)
+    expected = (F.log_softmax(torch.from_numpy(single), -1) + F.log_softmax(torch.from_numpy(single * 3), -1)) / 2
+    np.testing.assert_allclose(ensemble, expected.numpy(), rtol=1e-5, atol=1e-6)
+    # The model folder itself in the list: its logits come from the cache, the same as the file's.
+    np.testing.assert_allclose(teacher_logits([str(tiny_model), members[1]], train["text"], train["label"], 128,
+                                              tmp_path), ensemble, rtol=1e-6)
+    with pytest.raises(ConfigError, match=r"^model\.teacher=.*missing\.npz: no such logits file$"):
+        teacher_logits([members[0], str(tmp_path / "missing.npz")], train["text"], train["label"], 128, tmp_path)
+
+
 def relabelled_teacher(tiny_model: Path, out: Path, labels: list[str]) -> Path:
     shutil.copytree(tiny_model, out)
     config = json.loads((out / "config.json").read_text())
@@ -178,10 +196,12 @@ def test_distillation_pulls_the_student_toward_the_teacher(data_dir: Path, tiny_
 @pytest.mark.parametrize(("override", "message"), [
     ("model.distill_alpha=1.5", r"^model\.distill_alpha=1\.5: expected a number >= 0\.0 and <= 1\.0$"),
     ("model.distill_temperature=0", r"^model\.distill_temperature=0: expected a number >= 0\.1$"),
+    ("model.teacher={a: 1}", r"^model\.teacher=\{'a': 1\}: expected "),
 ])
 def test_distillation_keys_are_validated(make_config, override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         validate(make_config(override))
+    validate(make_config("model.teacher=[/runs/a,/runs/b.npz]"))  # an ensemble is a list of teachers
 
 
 def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:

@@ -6,8 +6,8 @@ computed once, keyed by the teacher's files and the exact training texts, labels
 whose key is cached never loads the teacher (the feature cache's idea: emotion/analysis/feature_cache.py).
 
 `model.teacher` names a training run dir (its `hf_model/`), a model folder, or a cached logits file (`.npz`, e.g.
-one shipped with a recipe). A logits file also keys each of its rows (text, label, truncation), so a run on a subset
-of its training data (`data.max_samples`, `debug=...`) takes its rows. A teacher whose labels are not this data's six
+one shipped with a recipe), or a list of these: an ensemble. A logits file also keys each of its rows (text, label,
+truncation), so a run on a subset of its training data (`data.max_samples`, `debug=...`) takes its rows. A teacher whose labels are not this data's six
 emotions in order, or a logits file without a row for one of this run's training texts, is refused in one line.
 """
 
@@ -58,9 +58,24 @@ def row_keys(texts: Sequence[str], labels: Sequence[int], max_length: int) -> np
                                     "little") for text, label in zip(texts, labels, strict=True)], dtype=np.uint64)
 
 
-def teacher_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int,
+def teacher_logits(teacher: str | Sequence[str], texts: Sequence[str], labels: Sequence[int], max_length: int,
                    cache_dir: str | Path) -> np.ndarray:
-    """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them."""
+    """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them.
+
+    A list of teachers is an ensemble: each member's logits are found (or computed and cached) on their own, and
+    the ensemble's are the mean of the members' log-probabilities (their normalized geometric mean as logits), so a
+    member whose logits run larger does not outvote the others."""
+    if isinstance(teacher, str):
+        return _member_logits(teacher, texts, labels, max_length, cache_dir)
+    from scipy.special import log_softmax
+
+    members = [_member_logits(str(member), texts, labels, max_length, cache_dir) for member in teacher]
+    log.info("An ensemble of %d teachers: the mean of their log-probabilities", len(members))
+    return np.mean([log_softmax(logits, axis=-1) for logits in members], axis=0).astype(np.float32)
+
+
+def _member_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int,
+                   cache_dir: str | Path) -> np.ndarray:
     wanted = data_key(texts, labels, max_length)
     if str(teacher).endswith(".npz"):
         return _load(Path(teacher), wanted, teacher, row_keys(texts, labels, max_length))

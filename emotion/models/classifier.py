@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 import lightning as L
 import torch
@@ -48,15 +49,15 @@ class EmotionClassifier(L.LightningModule):
     `layer_lr_decay` < 1 gives each layer down from the head `layer_lr_decay` times its upper neighbour's learning
     rate (layer-wise LR decay), so the pretrained lower layers move less than the new head.
 
-    `teacher` (a run dir, model folder or cached logits file) distils: the training loss becomes `distill_alpha` x
-    the label loss above + (1 - `distill_alpha`) x the KL divergence to the teacher's logits softened by
-    `distill_temperature` (emotion/distillation). The teacher's logits over the training split are computed once,
+    `teacher` (a run dir, model folder or cached logits file, or a list of them: an ensemble) distils: the training
+    loss becomes `distill_alpha` x the label loss above + (1 - `distill_alpha`) x the KL divergence to the teacher's
+    logits softened by `distill_temperature` (emotion/distillation). The teacher's logits over the training split are computed once,
     cached in `teacher_cache_dir`, and travel with each training batch; the teacher itself never trains or loads
     during fitting."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
                  class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
-                 compile: bool = False, layer_lr_decay: float = 1.0, teacher: str | None = None,
+                 compile: bool = False, layer_lr_decay: float = 1.0, teacher: str | Sequence[str] | None = None,
                  distill_alpha: float = 0.5, distill_temperature: float = 2.0,
                  teacher_cache_dir: str = ".cache/teacher_logits") -> None:
         super().__init__()

@@ -54,7 +54,8 @@ class ModelSchema:
     fused_adamw: bool = True
     compile: bool = False
     layer_lr_decay: float = check(ge=0.0, le=1.0, default=1.0)
-    teacher: str | None = None  # a run dir, model folder or logits file; checked when fitting starts
+    # A run dir, model folder or logits file, or a list of them (an ensemble); checked when fitting starts.
+    teacher: str | list[str] | None = None
     distill_alpha: float = check(ge=0.0, le=1.0, default=0.5)
     distill_temperature: float = check(ge=0.1, default=2.0)
     teacher_cache_dir: str = ".cache/teacher_logits"
