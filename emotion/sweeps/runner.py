@@ -2,7 +2,8 @@
 
 Each trial is an ordinary Hydra job (job dir `<sweep dir>/<trial number>`, `.hydra/config.yaml`, `metrics.json`,
 checkpoints) launched through the configured Hydra launcher one job at a time: the basic launcher runs it in this
-process, `hydra/launcher=local` (submitit) in its own process on this machine, `hydra/launcher=slurm` as a SLURM job.
+process, `hydra/launcher=workers` (joblib) in one of its persistent worker processes, `hydra/launcher=local`
+(submitit) in a fresh process on this machine, `hydra/launcher=slurm` as a SLURM job.
 With N workers, N launches are in flight at once (one thread each): there is no batch to wait for.
 """
 
@@ -47,7 +48,7 @@ class StudyRun:
         self.n_workers = int(settings.n_workers)
         if self.n_workers > 1 and isinstance(launcher, BasicLauncher):
             raise ConfigError(f"hydra.sweeper.n_workers={self.n_workers}: the basic launcher runs one job at a time "
-                              "in this process; add hydra/launcher=local (this machine) or hydra/launcher=slurm")
+                              "in this process; add hydra/launcher=workers (this machine) or hydra/launcher=slurm")
         self.study = open_study(settings, create=True, sampler=sampler)
         self.lock = threading.Lock()
         self.failures: list[str] = []
