@@ -210,13 +210,16 @@ def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
     assert make_config("experiment=distill_minilm", "model.teacher=/runs/t").model.distill_alpha == 0.5
 
 
-def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, tmp_path: Path) -> None:
+@pytest.mark.parametrize("ensemble", [False, True])
+def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, tmp_path: Path, ensemble: bool) -> None:
     from emotion.training.job import train
 
     teacher_run = trained_run[0].paths.output_dir  # its hf_model/ is the teacher
     cache = tmp_path / "teacher_logits"
-    cfg = make_config("debug=fdr", f"model.teacher={teacher_run}", f"model.teacher_cache_dir={cache}",
-                      "model.distill_alpha=0.3", "model.distill_temperature=4")
+    teacher = f"[{teacher_run},{teacher_run}]" if ensemble else teacher_run  # the final evaluation reloads either
+    # debug=default keeps a best checkpoint, which the final evaluation reloads (fast_dev_run keeps none).
+    cfg = make_config("debug=default", "~callbacks.umap", f"model.teacher={teacher}",
+                      f"model.teacher_cache_dir={cache}", "model.distill_alpha=0.3", "model.distill_temperature=4")
     validate(cfg)
     metrics = train(cfg)
     assert "val/acc" in metrics and len(list(cache.glob("*.npz"))) == 1
