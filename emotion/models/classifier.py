@@ -51,9 +51,9 @@ class EmotionClassifier(L.LightningModule):
 
     `teacher` (a run dir, model folder or cached logits file, or a list of them: an ensemble) distils: the training
     loss becomes `distill_alpha` x the label loss above + (1 - `distill_alpha`) x the KL divergence to the teacher's
-    logits softened by `distill_temperature` (emotion/distillation). The teacher's logits over the training split are computed once,
-    cached in `teacher_cache_dir`, and travel with each training batch; the teacher itself never trains or loads
-    during fitting."""
+    logits softened by `distill_temperature` (emotion/distillation). The teacher's logits over the training split
+    are computed once, cached in `teacher_cache_dir`, and travel with each training batch; the teacher itself never
+    trains or loads during fitting."""
 
     def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
                  class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
