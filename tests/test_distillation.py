@@ -204,6 +204,11 @@ def test_distillation_keys_are_validated(make_config, override: str, message: st
     validate(make_config("model.teacher=[/runs/a,/runs/b.npz]"))  # an ensemble is a list of teachers
 
 
+def test_an_empty_ensemble_is_refused(tiny_model: Path) -> None:
+    with pytest.raises(ConfigError, match=r"^model\.teacher=\[\]: an ensemble of no teachers"):
+        EmotionClassifier(str(tiny_model), teacher=[])
+
+
 def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
     with pytest.raises(ConfigError, match=r"^model\.teacher: required: give model\.teacher=<a teacher run dir"):
         validate(make_config("experiment=distill_minilm"))

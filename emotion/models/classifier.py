@@ -15,6 +15,7 @@ from transformers import AutoModelForSequenceClassification, get_linear_schedule
 from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
 from emotion.distillation import mixed_loss, teacher_logits
 from emotion.models.metrics import STAGES, classification_metrics
+from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
 
 
@@ -65,6 +66,8 @@ class EmotionClassifier(L.LightningModule):
             # An ensemble's list as a plain one: a ListConfig in the hyperparameters would make the checkpoint
             # unreadable to torch.load(weights_only=True), and the final evaluation reads it.
             teacher = [str(member) for member in teacher]
+            if not teacher:
+                raise ConfigError("model.teacher=[]: an ensemble of no teachers (null trains without one)")
         self.save_hyperparameters()
         self.model = from_pretrained(
             AutoModelForSequenceClassification.from_pretrained, pretrained,
