@@ -62,12 +62,8 @@ class EmotionClassifier(L.LightningModule):
                  distill_alpha: float = 0.5, distill_temperature: float = 2.0,
                  teacher_cache_dir: str = ".cache/teacher_logits") -> None:
         super().__init__()
-        if teacher is not None and not isinstance(teacher, str):
-            # An ensemble's list as a plain one: a ListConfig in the hyperparameters would make the checkpoint
-            # unreadable to torch.load(weights_only=True), and the final evaluation reads it.
-            teacher = [str(member) for member in teacher]
-            if not teacher:
-                raise ConfigError("model.teacher=[]: an ensemble of no teachers (null trains without one)")
+        if teacher is not None and not isinstance(teacher, str) and not teacher:
+            raise ConfigError("model.teacher=[]: an ensemble of no teachers (null trains without one)")
         self.save_hyperparameters()
         self.model = from_pretrained(
             AutoModelForSequenceClassification.from_pretrained, pretrained,
