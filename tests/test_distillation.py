@@ -243,3 +243,33 @@ def test_make_train_trains_the_student_on_the_shipped_teacher_logits(make_config
     assert "experiment=distill_minilm" in recipe and re.search(r"^train:\n\t.*\$\(MAIN\)", makefile, re.M)
     metrics = train(make_config(*recipe, "debug=fdr"))
     assert 0 <= metrics["val/acc"] <= 1
+
+
+def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(data_dir: Path, tmp_path: Path) -> None:
+    from emotion.data import load_splits
+    from emotion.distillation import fold_of, out_of_fold_logits, save_logits, write_fold_data
+
+    train = load_splits(str(data_dir))["train"].select(range(300))
+    texts, labels = train["text"], train["label"]
+    fold = fold_of(labels, 2, seed=1)
+    for label in set(labels):  # stratified: each class split evenly over the folds
+        assert abs(int((fold[np.asarray(labels) == label] == 0).sum()) * 2 - labels.count(label)) <= 1
+
+    fold_dir = write_fold_data(data_dir, texts, labels, fold, 1, tmp_path / "fold1")
+    written = load_splits(str(fold_dir))
+    kept = np.flatnonzero(fold != 1)
+    assert written["train"]["text"] == [texts[i] for i in kept] and written["train"]["label"] == [labels[i] for i in kept]
+    assert written["validation"]["text"] == load_splits(str(data_dir))["validation"]["text"]
+
+    teachers = []  # two "teachers" as logits files over all rows: one always says class 0, the other class 1
+    for index in range(2):
+        logits = np.zeros((len(texts), 6), dtype=np.float32)
+        logits[:, index] = 5.0
+        save_logits(tmp_path / f"teacher{index}.npz", logits, texts, labels, 128, f"teacher {index}")
+        teachers.append(str(tmp_path / f"teacher{index}.npz"))
+    crossfit = out_of_fold_logits(teachers, texts, labels, fold, 128, tmp_path / "cache")
+    np.testing.assert_array_equal(crossfit.argmax(-1), fold)
+    save_logits(tmp_path / "crossfit.npz", crossfit, texts, labels, 128, "cross-fitted")
+    np.testing.assert_array_equal(teacher_logits(str(tmp_path / "crossfit.npz"), texts, labels, 128, tmp_path), crossfit)
+    with pytest.raises(ValueError, match="1 teachers for 2 folds"):
+        out_of_fold_logits(teachers[:1], texts, labels, fold, 128, tmp_path / "cache")

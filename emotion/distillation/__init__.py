@@ -1,7 +1,10 @@
-"""Knowledge distillation: a teacher's cached logits over the training split (teacher.py) and the student's mixed
-loss (loss.py); `model.teacher` turns it on (emotion/models/classifier.py)."""
+"""Knowledge distillation: a teacher's cached logits over the training split (teacher.py), cross-fitted ones, each
+row scored by a teacher that did not train on it (crossfit.py), and the student's mixed loss (loss.py);
+`model.teacher` turns it on (emotion/models/classifier.py)."""
 
+from emotion.distillation.crossfit import fold_of, out_of_fold_logits, write_fold_data
 from emotion.distillation.loss import distillation_loss, mixed_loss
-from emotion.distillation.teacher import teacher_folder, teacher_logits
+from emotion.distillation.teacher import save_logits, teacher_folder, teacher_logits
 
-__all__ = ["distillation_loss", "mixed_loss", "teacher_folder", "teacher_logits"]
+__all__ = ["distillation_loss", "fold_of", "mixed_loss", "out_of_fold_logits", "save_logits", "teacher_folder",
+           "teacher_logits", "write_fold_data"]

@@ -95,11 +95,17 @@ def _member_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], ma
     log.info("Computing the teacher's logits over %d training texts on the %s (%s)", len(texts), device, folder)
     predictor = Predictor(folder, backend="torch", batch_size=64, max_length=max_length, device=device)
     logits, _ = predictor.logits(list(texts))
-    with atomic_file(path) as partial, partial.open("wb") as handle:
-        np.savez(handle, logits=logits, data_key=wanted, rows=row_keys(texts, labels, max_length),
-                 labels=np.array(EMOTIONS), teacher=str(folder.resolve()))
+    save_logits(path, logits, texts, labels, max_length, str(folder.resolve()))
     log.info("Cached the teacher's logits in %s", path)
     return logits
+
+
+def save_logits(path: Path, logits: np.ndarray, texts: Sequence[str], labels: Sequence[int], max_length: int,
+                teacher: str) -> None:
+    """A logits file `model.teacher=` reads: row i scores `texts[i]`, keyed as a whole and row by row."""
+    with atomic_file(path) as partial, partial.open("wb") as handle:
+        np.savez(handle, logits=logits, data_key=data_key(texts, labels, max_length),
+                 rows=row_keys(texts, labels, max_length), labels=np.array(EMOTIONS), teacher=teacher)
 
 
 def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray:

@@ -1,0 +1,59 @@
+"""Cross-fitted teacher logits: every training text scored by a teacher that never trained on it.
+
+A teacher fine-tuned on the whole training split has nearly memorized it, so its logits there say little more than
+the labels do (and repeat a mislabelled row's label with confidence). With k folds, teacher j trains on every fold
+but j (a `data.source` directory of its own) and scores fold j; the student learns from these held-out scores, which
+are as wrong, and as unsure, as the teacher is on data it has not seen.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from emotion.data.labels import EMOTIONS
+from emotion.data.local_files import find_split_file
+from emotion.distillation.teacher import teacher_logits
+from emotion.storage import atomic_file
+
+
+def fold_of(labels: Sequence[int], folds: int, seed: int) -> np.ndarray:
+    """Each row's fold, 0..folds-1: a shuffled split stratified by label, so every fold keeps the rare classes."""
+    from sklearn.model_selection import StratifiedKFold
+
+    fold = np.empty(len(labels), dtype=np.int64)
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    for index, (_, held_out) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
+        fold[held_out] = index
+    return fold
+
+
+def write_fold_data(source: Path, texts: Sequence[str], labels: Sequence[int], fold: np.ndarray, held_out: int,
+                    out: Path) -> Path:
+    """A data directory for `data.source=`: the training rows outside fold `held_out` (in order), and `source`'s
+    own validation and test files, so a fold's teacher is selected on the same validation split."""
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_file(out / "train.txt.gz") as partial, gzip.open(partial, "wt", encoding="utf-8") as handle:
+        for text, label, row_fold in zip(texts, labels, fold, strict=True):
+            if row_fold != held_out:
+                handle.write(f"{text};{EMOTIONS[label]}\n")
+    for split in ("validation", "test"):
+        shutil.copyfile(find_split_file(source, split), out / find_split_file(source, split).name)
+    return out
+
+
+def out_of_fold_logits(teachers: Sequence[str], texts: Sequence[str], labels: Sequence[int], fold: np.ndarray,
+                       max_length: int, cache_dir: str | Path) -> np.ndarray:
+    """Row i: the logits of teacher `fold[i]` (a run dir, model folder or logits file) for `texts[i]`."""
+    if len(teachers) != int(fold.max()) + 1:
+        raise ValueError(f"{len(teachers)} teachers for {int(fold.max()) + 1} folds")
+    logits = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
+    for index, teacher in enumerate(teachers):
+        rows = np.flatnonzero(fold == index)
+        logits[rows] = teacher_logits(teacher, [texts[i] for i in rows], [labels[i] for i in rows], max_length,
+                                      cache_dir)
+    return logits
