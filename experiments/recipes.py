@@ -13,7 +13,7 @@ epochs wins instead. Its test figures come from `experiments/seeds.py`.
 - `distill` (`distill_recipes.{md,csv}`), for the MiniLM student (`experiment=distill_minilm`) of the shipped MPNet
   teacher logits (experiments/teachers/): from one teacher, alpha 0.5 and T 2, the two-teacher ensemble, alpha 0.2
   and 0.8, T 4, and the cross-fitted teacher (`experiments/crossfit_teacher.py` first). Not more epochs: the
-  fine-tune's search found 6 no better than 4, and the 4-epoch students' best checkpoint is their third epoch.
+  fine-tune's search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
 """
 
 from __future__ import annotations
