@@ -37,8 +37,10 @@ TIE = 0.003
 
 @dataclass
 class Search:
-    """A start recipe and the knobs tried from it, one sweep each."""
+    """A start recipe and the knobs tried from it, one sweep each, tabled in experiments/results/<results>.md."""
 
+    results: str
+    title: str
     base: list[str]
     start: dict[str, str]
     trials: dict[str, tuple[str, str]]  # sweep name: (the one knob it changes, its values), in the order they ran
@@ -53,8 +55,9 @@ class Search:
         return list(dict.fromkeys(knob for knob, _ in self.trials.values()))
 
 
-SEARCHES = {  # results name: its search
-    "recipes": Search(
+SEARCHES = {
+    "finetune": Search(
+        results="recipes", title="Recipe search (validation only)",
         base=["experiment=finetune_minilm", "seed=1", "test=false", "export_hf=false", "model.warmup_ratio=0.1"],
         # The class-weighted recipe every trial starts from (the first trial sweeps class weighting itself).
         start={"data.batch_size": "32", "model.lr": "1e-4", "trainer.max_epochs": "4", "model.label_smoothing": "0.0",
@@ -67,7 +70,8 @@ SEARCHES = {  # results name: its search
                 "recipes_batch_size": ("data.batch_size", "16")},
         notes="`experiment=finetune_minilm` with 10% warm-up, length-grouped batches",
         unset={"model.layer_lr_decay": 1.0}),
-    "distill_recipes": Search(
+    "distill": Search(
+        results="distill_recipes", title="Distillation recipe search (validation only)",
         base=["experiment=distill_minilm", "seed=1", "test=false", "export_hf=false"],
         start={"model.teacher": ONE_TEACHER, "model.distill_alpha": "0.5", "model.distill_temperature": "2.0",
                "trainer.max_epochs": "4"},
@@ -79,16 +83,14 @@ SEARCHES = {  # results name: its search
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
               "teacher logits (`experiments/teachers/`; two of them: the mean of their log-probabilities)"),
 }
-SEARCH_NAMES = {"finetune": "recipes", "distill": "distill_recipes"}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--search", choices=SEARCH_NAMES, default="finetune", help="which recipe search to run")
+    parser.add_argument("--search", choices=SEARCHES, default="finetune", help="which recipe search to run")
     parser.add_argument("--reuse", action="store_true", help="table sweeps that already finished instead of rerunning")
     args = parser.parse_args()
-    results = SEARCH_NAMES[args.search]
-    search = SEARCHES[results]
+    search = SEARCHES[args.search]
     began = time.perf_counter()
     tables, wall = [], 0.0
     for name, overrides in search.sweeps().items():
@@ -106,8 +108,7 @@ def main() -> None:
     notes = (f"{search.notes}, bf16 where the CPU has it; seed 1; validation split only (`test=false`); best first "
              f"by validation macro F1. Winner: the highest validation macro F1, or a recipe with fewer epochs within "
              f"{TIE} of it.")
-    title = "Recipe search (validation only)" if results == "recipes" else "Distillation recipe search (validation only)"
-    write_results(results, rows, wall or time.perf_counter() - began, title, notes)
+    write_results(search.results, rows, wall or time.perf_counter() - began, search.title, notes)
 
 
 def _shown(value: object) -> object:
