@@ -204,9 +204,10 @@ def test_distillation_keys_are_validated(make_config, override: str, message: st
     validate(make_config("model.teacher=[/runs/a,/runs/b.npz]"))  # an ensemble is a list of teachers
 
 
-def test_an_empty_ensemble_is_refused(tiny_model: Path) -> None:
-    with pytest.raises(ConfigError, match=r"^model\.teacher=\[\]: an ensemble of no teachers"):
-        EmotionClassifier(str(tiny_model), teacher=[])
+def test_an_empty_teacher_is_refused(tiny_model: Path) -> None:
+    for empty in ([], ""):
+        with pytest.raises(ConfigError, match=rf"^model\.teacher={re.escape(repr(empty))}: names no teacher"):
+            EmotionClassifier(str(tiny_model), teacher=empty)
 
 
 def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
@@ -271,5 +272,7 @@ def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(da
     np.testing.assert_array_equal(crossfit.argmax(-1), fold)
     save_logits(tmp_path / "crossfit.npz", crossfit, texts, labels, 128, "cross-fitted")
     np.testing.assert_array_equal(teacher_logits(str(tmp_path / "crossfit.npz"), texts, labels, 128, tmp_path), crossfit)
+    with pytest.raises(ValueError, match="^training row 1: a line break"):
+        write_fold_data(data_dir, [texts[0], "two\nlines"], labels[:2], fold[:2], 0, tmp_path / "bad")
     with pytest.raises(ValueError, match="1 teachers for 2 folds"):
         out_of_fold_logits(teachers[:1], texts, labels, fold, 128, tmp_path / "cache")

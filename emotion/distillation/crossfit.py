@@ -38,11 +38,14 @@ def write_fold_data(source: Path, texts: Sequence[str], labels: Sequence[int], f
     own validation and test files, so a fold's teacher is selected on the same validation split."""
     out.mkdir(parents=True, exist_ok=True)
     with atomic_file(out / "train.txt.gz") as partial, gzip.open(partial, "wt", encoding="utf-8") as handle:
-        for text, label, row_fold in zip(texts, labels, fold, strict=True):
+        for row, (text, label, row_fold) in enumerate(zip(texts, labels, fold, strict=True)):
+            if "\n" in text or "\r" in text:  # one line per row in a `text;label` file
+                raise ValueError(f"training row {row}: a line break in its text, which a fold's .txt file cannot hold")
             if row_fold != held_out:
                 handle.write(f"{text};{EMOTIONS[label]}\n")
     for split in ("validation", "test"):
-        shutil.copyfile(find_split_file(source, split), out / find_split_file(source, split).name)
+        split_file = find_split_file(source, split)
+        shutil.copyfile(split_file, out / split_file.name)
     return out
 
 

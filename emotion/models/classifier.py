@@ -62,8 +62,8 @@ class EmotionClassifier(L.LightningModule):
                  distill_alpha: float = 0.5, distill_temperature: float = 2.0,
                  teacher_cache_dir: str = ".cache/teacher_logits") -> None:
         super().__init__()
-        if teacher is not None and not isinstance(teacher, str) and not teacher:
-            raise ConfigError("model.teacher=[]: an ensemble of no teachers (null trains without one)")
+        if teacher is not None and len(teacher) == 0:  # '' or []: a typo, not a wish to train without a teacher
+            raise ConfigError(f"model.teacher={teacher!r}: names no teacher (null trains without one)")
         self.save_hyperparameters()
         self.model = from_pretrained(
             AutoModelForSequenceClassification.from_pretrained, pretrained,
