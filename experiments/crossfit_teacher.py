@@ -12,18 +12,15 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
 import numpy as np
-from sweeps import SWEEPS, jobs, run_sweep, wall_seconds
+from sweeps import ONE_TEACHER, PEAK, SWEEPS, TEACHERS, jobs, run_sweep, wall_seconds
 
 from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import fold_of, out_of_fold_logits, save_logits, teacher_logits, write_fold_data
 from emotion.reporting.results import write_results
 
-TEACHERS = Path(__file__).resolve().parent / "teachers"
 MAX_LENGTH = 128  # data.max_length of every recipe (conf/data/emotion.yaml): the logits are keyed by it
-PEAK = "resources/peak_rss_gib"
 
 
 def main() -> None:
@@ -49,7 +46,7 @@ def main() -> None:
     save_logits(out, logits, texts, labels, MAX_LENGTH,
                 f"{args.folds} cross-fitted experiment=teacher_mpnet runs, seed {args.seed}")
     right = logits.argmax(-1) == np.asarray(labels)
-    full = teacher_logits(str(TEACHERS / "mpnet_seed1.npz"), texts, labels, MAX_LENGTH, SWEEPS / "crossfit_logits")
+    full = teacher_logits(ONE_TEACHER, texts, labels, MAX_LENGTH, SWEEPS / "crossfit_logits")
     rows = [{"teacher": f"fold {index}: trained on the other {args.folds - 1}", "train rows": int((fold != index).sum()),
              "scored rows": int((fold == index).sum()), "scored acc": float(right[fold == index].mean()),
              "val/acc": row["val/acc"], "val/f1_macro": row["val/f1_macro"], "minutes": row["minutes"],

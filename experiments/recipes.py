@@ -21,16 +21,12 @@ from __future__ import annotations
 import argparse
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pandas as pd
-from sweeps import jobs, run_sweep, wall_seconds
+from sweeps import ONE_TEACHER, TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
 
 from emotion.reporting.results import write_results
 
-TEACHERS = Path(__file__).resolve().parent / "teachers"  # shipped logits files
-ONE_TEACHER = str(TEACHERS / "mpnet_seed1.npz")
-TWO_TEACHERS = f"[{ONE_TEACHER},{TEACHERS / 'mpnet_seed2.npz'}]"
 COLUMNS = ["val/acc", "val/f1_weighted", "val/f1_macro", "val/f1_love", "val/f1_surprise", "val/ece", "minutes"]
 TIE = 0.003
 

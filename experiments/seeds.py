@@ -17,13 +17,11 @@ from __future__ import annotations
 
 import argparse
 import time
-from pathlib import Path
 
-from sweeps import SWEEPS, jobs, run_sweep, summary, wall_seconds
+from sweeps import ONE_TEACHER, PEAK, SWEEPS, TWO_TEACHERS, jobs, run_sweep, summary, wall_seconds
 
 from emotion.reporting.results import committed_rows, measured, write_results
 
-TEACHERS = Path(__file__).resolve().parent / "teachers"  # shipped logits files
 RECIPES = {  # name: (what the table calls it, its overrides)
     # The plain fine-tune (make train's recipe until the student beat it on validation).
     "main": ("fine-tune: experiment=finetune_minilm", ["experiment=finetune_minilm"]),
@@ -37,15 +35,14 @@ RECIPES = {  # name: (what the table calls it, its overrides)
     # one-teacher student's 0.9390 / 0.9177 (validation only, 2026-12-02).
     "distill_ensemble": ("student, 2 teachers: experiment=distill_minilm model.teacher=[MPNet seeds 1, 2]",
                          ["experiment=distill_minilm",
-                          f"model.teacher=[{TEACHERS / 'mpnet_seed1.npz'},{TEACHERS / 'mpnet_seed2.npz'}]"]),
+                          f"model.teacher={TWO_TEACHERS}"]),
     # The distillation search's winner (experiments/recipes.py --search distill, distill_recipes.md): more weight on
     # the labels, val 0.9420 / macro F1 0.9212 on seed 1 against alpha 0.5's 0.9390 / 0.9177.
     "distill_alpha08": ("student, alpha 0.8: experiment=distill_minilm model.distill_alpha=0.8",
-                        ["experiment=distill_minilm", f"model.teacher={TEACHERS / 'mpnet_seed1.npz'}",
+                        ["experiment=distill_minilm", f"model.teacher={ONE_TEACHER}",
                          "model.distill_alpha=0.8"]),
 }
 MAKE_TRAIN = "distill"  # its row comes first
-PEAK = "resources/peak_rss_gib"  # in each job's metrics.json (the largest over a recipe's jobs is shown)
 STUDENT_TARGET = {"test/acc": 0.935, "test/f1_macro": 0.900}
 TARGETS = {"main": {"test/acc": 0.930, "test/f1_macro": 0.890}, "distill": STUDENT_TARGET,
            "distill_ensemble": STUDENT_TARGET, "distill_alpha08": STUDENT_TARGET}

@@ -23,6 +23,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SWEEPS = ROOT / "logs" / "experiments"
 # What every study job shares: plain CSV logs (no wandb run per job).
 COMMON = ["logger=csv"]
+# In each job's metrics.json: the job's peak resident memory.
+PEAK = "resources/peak_rss_gib"
+# The shipped MPNet teacher logits over the training split, and the `model.teacher=` values the studies use.
+TEACHERS = Path(__file__).resolve().parent / "teachers"
+ONE_TEACHER = str(TEACHERS / "mpnet_seed1.npz")
+TWO_TEACHERS = f"[{ONE_TEACHER},{TEACHERS / 'mpnet_seed2.npz'}]"
 
 
 def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str, str] | None = None
