@@ -14,14 +14,12 @@ import argparse
 import time
 
 import numpy as np
-from sweeps import ONE_TEACHER, PEAK, SWEEPS, TEACHERS, jobs, run_sweep, wall_seconds
+from sweeps import MAX_LENGTH, ONE_TEACHER, PEAK, SWEEPS, TEACHERS, jobs, run_sweep, wall_seconds
 
+from emotion.data.local_files import write_training_dir
 from emotion.data.splits import CARER_DIR, load_splits
-from emotion.distillation import fold_of, out_of_fold_logits, save_logits, teacher_logits, write_fold_data
+from emotion.distillation import fold_of, out_of_fold_logits, save_logits, teacher_logits
 from emotion.reporting.results import write_results
-
-MAX_LENGTH = 128  # data.max_length of every recipe (conf/data/emotion.yaml): the logits are keyed by it
-
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -32,7 +30,8 @@ def main() -> None:
     train = load_splits(str(CARER_DIR))["train"]
     texts, labels = train["text"], train["label"]
     fold = fold_of(labels, args.folds, args.seed)
-    data_dirs = [str(write_fold_data(CARER_DIR, texts, labels, fold, index, SWEEPS / "crossfit_data" / f"fold{index}"))
+    data_dirs = [str(write_training_dir(CARER_DIR, texts, labels, SWEEPS / "crossfit_data" / f"fold{index}",
+                                        rows=np.flatnonzero(fold != index)))  # teacher `index` leaves its fold out
                  for index in range(args.folds)]
     sweep_dir = run_sweep(f"crossfit_teacher{args.folds}", ["experiment=teacher_mpnet", f"seed={args.seed}",
                                                             "test=false", f"data.source={','.join(data_dirs)}"],

@@ -12,8 +12,9 @@ epochs wins instead. Its test figures come from `experiments/seeds.py`.
   `experiment=finetune_minilm`.
 - `distill` (`distill_recipes.{md,csv}`), for the MiniLM student (`experiment=distill_minilm`) of the shipped MPNet
   teacher logits (experiments/teachers/): from one teacher, alpha 0.5 and T 2, the two-teacher ensemble, alpha 0.2
-  and 0.8, T 4, and the cross-fitted teacher (`experiments/crossfit_teacher.py` first). Not more epochs: the
-  fine-tune's search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
+  and 0.8, T 4, the cross-fitted teacher (`experiments/crossfit_teacher.py` first), and the training split with a
+  perturbed copy of each row, scored by the same teacher (`experiments/augment_teacher.py` first). Not more epochs:
+  the fine-tune's search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ import time
 from dataclasses import dataclass, field
 
 import pandas as pd
-from sweeps import ONE_TEACHER, TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
+from augment_teacher import augmented_data
+from sweeps import ONE_TEACHER, SWEEPS, TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
 
 from emotion.reporting.results import write_results
 
@@ -42,9 +44,11 @@ class Search:
     trials: dict[str, tuple[str, str]]  # sweep name: (the one knob it changes, its values), in the order they ran
     notes: str
     unset: dict[str, object] = field(default_factory=dict)  # knobs that sweeps before them ran at these values
+    also: dict[str, dict[str, str]] = field(default_factory=dict)  # sweep name: what its knob's value needs beside it
 
     def sweeps(self) -> dict[str, list[str]]:
-        return {name: [*self.base, *(f"{key}={value}" for key, value in (self.start | {knob: values}).items())]
+        return {name: [*self.base, *(f"{key}={value}" for key, value
+                                     in (self.start | {knob: values} | self.also.get(name, {})).items())]
                 for name, (knob, values) in self.trials.items()}
 
     def knobs(self) -> list[str]:
@@ -75,9 +79,13 @@ SEARCHES = {
                 "distill_alpha": ("model.distill_alpha", "0.2,0.8"),
                 "distill_temperature": ("model.distill_temperature", "4.0"),
                 # experiments/crossfit_teacher.py first: each row scored by an MPNet that did not train on it.
-                "distill_crossfit": ("model.teacher", str(TEACHERS / "mpnet_crossfit2.npz"))},
+                "distill_crossfit": ("model.teacher", str(TEACHERS / "mpnet_crossfit2.npz")),
+                # experiments/augment_teacher.py first: a perturbed copy of each row, scored by the same teacher.
+                "distill_augmented": ("data.source", str(augmented_data(1)))},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
-              "teacher logits (`experiments/teachers/`; two of them: the mean of their log-probabilities)"),
+              "teacher logits (`experiments/teachers/`; two of them: the mean of their log-probabilities)",
+        unset={"data.source": "(shipped)"},
+        also={"distill_augmented": {"model.teacher": str(TEACHERS / "mpnet_seed1_augmented1.npz")}}),
 }
 
 
@@ -108,8 +116,9 @@ def main() -> None:
 
 
 def _shown(value: object) -> object:
-    """A teacher path as its file name (the table's readers have the same experiments/teachers/)."""
-    return value.replace(f"{TEACHERS}/", "") if isinstance(value, str) else value
+    """A teacher or data path from experiments/teachers/ or logs/experiments/ without it (the table's readers have
+    the same ones)."""
+    return value.replace(f"{TEACHERS}/", "").replace(f"{SWEEPS}/", "") if isinstance(value, str) else value
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ PEAK = "resources/peak_rss_gib"
 TEACHERS = Path(__file__).resolve().parent / "teachers"
 ONE_TEACHER = str(TEACHERS / "mpnet_seed1.npz")
 TWO_TEACHERS = f"[{ONE_TEACHER},{TEACHERS / 'mpnet_seed2.npz'}]"
+# data.max_length of every recipe (conf/data/emotion.yaml): the scripts that write teacher logits key them by it.
+MAX_LENGTH = 128
 
 
 def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str, str] | None = None

@@ -248,7 +248,8 @@ def test_make_train_trains_the_student_on_the_shipped_teacher_logits(make_config
 
 def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(data_dir: Path, tmp_path: Path) -> None:
     from emotion.data import load_splits
-    from emotion.distillation import fold_of, out_of_fold_logits, save_logits, write_fold_data
+    from emotion.data.local_files import write_training_dir
+    from emotion.distillation import fold_of, out_of_fold_logits, save_logits
 
     train = load_splits(str(data_dir))["train"].select(range(300))
     texts, labels = train["text"], train["label"]
@@ -256,7 +257,7 @@ def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(da
     for label in set(labels):  # stratified: each class split evenly over the folds
         assert abs(int((fold[np.asarray(labels) == label] == 0).sum()) * 2 - labels.count(label)) <= 1
 
-    fold_dir = write_fold_data(data_dir, texts, labels, fold, 1, tmp_path / "fold1")
+    fold_dir = write_training_dir(data_dir, texts, labels, tmp_path / "fold1", rows=np.flatnonzero(fold != 1))
     written = load_splits(str(fold_dir))
     kept = np.flatnonzero(fold != 1)
     assert written["train"]["text"] == [texts[i] for i in kept] and written["train"]["label"] == [labels[i] for i in kept]
@@ -273,6 +274,31 @@ def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(da
     save_logits(tmp_path / "crossfit.npz", crossfit, texts, labels, 128, "cross-fitted")
     np.testing.assert_array_equal(teacher_logits(str(tmp_path / "crossfit.npz"), texts, labels, 128, tmp_path), crossfit)
     with pytest.raises(ValueError, match="^training row 1: a line break"):
-        write_fold_data(data_dir, [texts[0], "two\nlines"], labels[:2], fold[:2], 0, tmp_path / "bad")
+        write_training_dir(data_dir, [texts[0], "two\nlines"], labels[:2], tmp_path / "bad")
     with pytest.raises(ValueError, match="1 teachers for 2 folds"):
         out_of_fold_logits(teachers[:1], texts, labels, fold, 128, tmp_path / "cache")
+
+
+def test_augmented_rows_are_the_training_rows_then_perturbed_copies_with_their_labels(data_dir: Path,
+                                                                                      tmp_path: Path) -> None:
+    from collections import Counter
+
+    from emotion.data import load_splits
+    from emotion.data.local_files import write_training_dir
+    from emotion.distillation import augmented
+
+    train = load_splits(str(data_dir))["train"].select(range(200))
+    sources, source_labels = list(train["text"]), list(train["label"])
+    texts, labels = augmented(sources, source_labels, copies=2, seed=3)
+    assert (texts, labels) == augmented(sources, source_labels, copies=2, seed=3)  # the same rows again
+    assert texts[:200] == sources and labels == source_labels * 3
+    changed = 0
+    for index, copy in enumerate(texts[200:]):
+        words = copy.split()
+        assert words and not Counter(words) - Counter(sources[index % 200].split())  # its source's words only
+        changed += copy != sources[index % 200]
+    assert changed > 300  # nearly every copy differs from its source (a one-word text cannot)
+    assert texts[200:400] != texts[400:]  # each copy draws its own perturbations
+
+    written = load_splits(str(write_training_dir(data_dir, texts, labels, tmp_path / "augmented")))
+    assert written["train"]["text"] == texts and written["train"]["label"] == labels

@@ -1,4 +1,5 @@
-"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line."""
+"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line; and writing a
+training split of one's own beside a directory's validation and test files (cross-fitting, augmentation)."""
 
 from __future__ import annotations
 
@@ -7,13 +8,15 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+import shutil
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
 from emotion.data.errors import DataError
 from emotion.data.labels import EMOTIONS, LABEL2ID
 from emotion.data.texts import text_problem, utf8_error_position
+from emotion.storage import atomic_file
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
 SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
@@ -43,6 +46,24 @@ def find_split_file(directory: Path, split: str) -> Path:
     if len(found) > 1:
         raise DataError(f"{directory}: several files for the {split} split: {', '.join(p.name for p in found)}")
     return found[0]
+
+
+def write_training_dir(source: Path, texts: Sequence[str], labels: Sequence[int], out: Path,
+                       rows: Iterable[int] | None = None) -> Path:
+    """A data directory for `data.source=`: rows `rows` of `texts` and `labels` (all, by default) in order as its
+    training split, and `source`'s own validation and test files, so runs on it are selected on the same validation
+    split. A text that a `text;label` line cannot hold is refused, naming its row."""
+    out.mkdir(parents=True, exist_ok=True)
+    with atomic_file(out / "train.txt.gz") as partial, gzip.open(partial, "wt", encoding="utf-8") as handle:
+        for row in range(len(texts)) if rows is None else rows:
+            text = texts[row]
+            if "\n" in text or "\r" in text:
+                raise ValueError(f"training row {row}: a line break in its text, which a .txt data file cannot hold")
+            handle.write(f"{text};{EMOTIONS[labels[row]]}\n")
+    for split in ("validation", "test"):
+        split_file = find_split_file(source, split)
+        shutil.copyfile(split_file, out / split_file.name)
+    return out
 
 
 def read_split_file(path: Path) -> tuple[list[str], list[int]]:

@@ -2,23 +2,19 @@
 
 A teacher fine-tuned on the whole training split has nearly memorized it, so its logits there say little more than
 the labels do (and repeat a mislabelled row's label with confidence). With k folds, teacher j trains on every fold
-but j (a `data.source` directory of its own) and scores fold j; the student learns from these held-out scores, which
-are as wrong, and as unsure, as the teacher is on data it has not seen.
+but j (a `data.source` directory of its own, written by `write_training_dir`) and scores fold j; the student
+learns from these held-out scores, which are as wrong, and as unsure, as the teacher is on data it has not seen.
 """
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
 from emotion.data.labels import EMOTIONS
-from emotion.data.local_files import find_split_file
 from emotion.distillation.teacher import teacher_logits
-from emotion.storage import atomic_file
 
 
 def fold_of(labels: Sequence[int], folds: int, seed: int) -> np.ndarray:
@@ -30,23 +26,6 @@ def fold_of(labels: Sequence[int], folds: int, seed: int) -> np.ndarray:
     for index, (_, held_out) in enumerate(splitter.split(np.zeros(len(labels)), labels)):
         fold[held_out] = index
     return fold
-
-
-def write_fold_data(source: Path, texts: Sequence[str], labels: Sequence[int], fold: np.ndarray, held_out: int,
-                    out: Path) -> Path:
-    """A data directory for `data.source=`: the training rows outside fold `held_out` (in order), and `source`'s
-    own validation and test files, so a fold's teacher is selected on the same validation split."""
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_file(out / "train.txt.gz") as partial, gzip.open(partial, "wt", encoding="utf-8") as handle:
-        for row, (text, label, row_fold) in enumerate(zip(texts, labels, fold, strict=True)):
-            if "\n" in text or "\r" in text:  # one line per row in a `text;label` file
-                raise ValueError(f"training row {row}: a line break in its text, which a fold's .txt file cannot hold")
-            if row_fold != held_out:
-                handle.write(f"{text};{EMOTIONS[label]}\n")
-    for split in ("validation", "test"):
-        split_file = find_split_file(source, split)
-        shutil.copyfile(split_file, out / split_file.name)
-    return out
 
 
 def out_of_fold_logits(teachers: Sequence[str], texts: Sequence[str], labels: Sequence[int], fold: np.ndarray,
