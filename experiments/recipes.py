@@ -13,8 +13,9 @@ epochs wins instead. Its test figures come from `experiments/seeds.py`.
 - `distill` (`distill_recipes.{md,csv}`), for the MiniLM student (`experiment=distill_minilm`) of the shipped MPNet
   teacher logits (experiments/teachers/): from one teacher, alpha 0.5 and T 2, the two-teacher ensemble, alpha 0.2
   and 0.8, T 4, the cross-fitted teacher (`experiments/crossfit_teacher.py` first), and the training split with a
-  perturbed copy of each row, scored by the same teacher (`experiments/augment_teacher.py` first). Not more epochs:
-  the fine-tune's search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
+  perturbed copy of each row beside the shipped one, both from one teacher's logits over all of them
+  (`experiments/augment_teacher.py` first). Not more epochs: the fine-tune's search found 6 no better than 4, and
+  four of the five 4-epoch students peaked at their third.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pandas as pd
 from augment_teacher import augmented_data
 from sweeps import ONE_TEACHER, SWEEPS, TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
 
+from emotion.data.splits import CARER_DIR
 from emotion.reporting.results import write_results
 
 COLUMNS = ["val/acc", "val/f1_weighted", "val/f1_macro", "val/f1_love", "val/f1_surprise", "val/ece", "minutes"]
@@ -80,8 +82,9 @@ SEARCHES = {
                 "distill_temperature": ("model.distill_temperature", "4.0"),
                 # experiments/crossfit_teacher.py first: each row scored by an MPNet that did not train on it.
                 "distill_crossfit": ("model.teacher", str(TEACHERS / "mpnet_crossfit2.npz")),
-                # experiments/augment_teacher.py first: a perturbed copy of each row, scored by the same teacher.
-                "distill_augmented": ("data.source", str(augmented_data(1)))},
+                # experiments/augment_teacher.py first: a perturbed copy of each row, then the shipped rows alone,
+                # both from that teacher's logits (it is not the shipped logits' teacher, so it needs its own control).
+                "distill_augmented": ("data.source", f"{augmented_data(1)},{CARER_DIR}")},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
               "teacher logits (`experiments/teachers/`; two of them: the mean of their log-probabilities)",
         unset={"data.source": "(shipped)"},
@@ -116,9 +119,11 @@ def main() -> None:
 
 
 def _shown(value: object) -> object:
-    """A teacher or data path from experiments/teachers/ or logs/experiments/ without it (the table's readers have
-    the same ones)."""
-    return value.replace(f"{TEACHERS}/", "").replace(f"{SWEEPS}/", "") if isinstance(value, str) else value
+    """A teacher or data path without experiments/teachers/ or logs/experiments/ (the table's readers have the same
+    ones); the shipped data as `(shipped)`."""
+    if not isinstance(value, str):
+        return value
+    return value.replace(str(CARER_DIR), "(shipped)").replace(f"{TEACHERS}/", "").replace(f"{SWEEPS}/", "")
 
 
 if __name__ == "__main__":
