@@ -57,8 +57,8 @@ def main() -> None:
     rows = [{"rows": "shipped training rows", "n": shipped, "argmax = label": float(kept[:shipped].mean()),
              "mean top probability": float(confidence[:shipped].mean()),
              "argmax = mpnet_seed1.npz": float((logits[:shipped].argmax(-1) == same.argmax(-1)).mean()),
-             "max |logit - mpnet_seed1.npz|": float(np.abs(logits[:shipped] - same).max())},
-            {"rows": f"{args.copies} perturbed copies", "n": len(texts) - shipped,
+             "largest logit change from mpnet_seed1.npz": float(np.abs(logits[:shipped] - same).max())},
+            {"rows": f"perturbed copies ({args.copies} per row)", "n": len(texts) - shipped,
              "argmax = label": float(kept[shipped:].mean()), "mean top probability": float(confidence[shipped:].mean())}]
     notes = (f"Each copy drops each word with probability 0.1 (one stays) and swaps two words, seed {args.seed} "
              f"(emotion/distillation/augment.py); the teacher, `{args.teacher}`, scored all {len(texts)} rows in "
