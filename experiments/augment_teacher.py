@@ -15,12 +15,13 @@ often it agrees with the shipped logits (the same teacher retrained: 1.0 when it
 from __future__ import annotations
 
 import argparse
+import json
 import time
 from pathlib import Path
 
 import numpy as np
 from scipy.special import softmax
-from sweeps import MAX_LENGTH, ONE_TEACHER, SWEEPS, TEACHERS
+from sweeps import MAX_LENGTH, ONE_TEACHER, PEAK, SWEEPS, TEACHERS, job_minutes
 
 from emotion.data.local_files import write_training_dir
 from emotion.data.splits import CARER_DIR, load_splits
@@ -62,8 +63,17 @@ def main() -> None:
              "argmax = label": float(kept[shipped:].mean()), "mean top probability": float(confidence[shipped:].mean())}]
     notes = (f"Each copy drops each word with probability 0.1 (one stays) and swaps two words, seed {args.seed} "
              f"(emotion/distillation/augment.py); the teacher, `{args.teacher}`, scored all {len(texts)} rows in "
-             f"{scoring / 60:.1f} min. Written: `experiments/teachers/{out.name}`.")
+             f"{scoring / 60:.1f} min. Written: `experiments/teachers/{out.name}`.{_teacher_run(Path(args.teacher))}")
     write_results("augment_teacher", rows, scoring, "Teacher logits over perturbed training texts", notes)
+
+
+def _teacher_run(teacher: Path) -> str:
+    """What a teacher run dir's metrics.json says of it (nothing for a model folder)."""
+    if not (teacher / "metrics.json").is_file():
+        return ""
+    metrics = json.loads((teacher / "metrics.json").read_text())
+    return (f" The teacher's own run: val accuracy {metrics['val/acc']:.4f}, macro F1 {metrics['val/f1_macro']:.4f}, "
+            f"{job_minutes(teacher.parent, teacher.name):.1f} min, peak RSS {metrics[PEAK]:.2f} GiB.")
 
 
 if __name__ == "__main__":
