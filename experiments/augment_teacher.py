@@ -25,7 +25,7 @@ from sweeps import MAX_LENGTH, ONE_TEACHER, PEAK, SWEEPS, TEACHERS, job_minutes
 
 from emotion.data.local_files import write_training_dir
 from emotion.data.splits import CARER_DIR, load_splits
-from emotion.distillation import augmented, save_logits, teacher_logits
+from emotion.distillation import DELETE, augmented, save_logits, teacher_logits
 from emotion.reporting.results import write_results
 
 def augmented_data(copies: int) -> Path:
@@ -61,7 +61,7 @@ def main() -> None:
              "largest logit change from mpnet_seed1.npz": float(np.abs(logits[:shipped] - same).max())},
             {"rows": f"perturbed copies ({args.copies} per row)", "n": len(texts) - shipped,
              "argmax = label": float(kept[shipped:].mean()), "mean top probability": float(confidence[shipped:].mean())}]
-    notes = (f"Each copy drops each word with probability 0.1 (one stays) and swaps two words, seed {args.seed} "
+    notes = (f"Each copy drops each word with probability {DELETE} (one stays) and swaps two words, seed {args.seed} "
              f"(emotion/distillation/augment.py); the teacher, `{args.teacher}`, scored all {len(texts)} rows in "
              f"{scoring / 60:.1f} min. Written: `experiments/teachers/{out.name}`.{_teacher_run(Path(args.teacher))}")
     write_results("augment_teacher", rows, scoring, "Teacher logits over perturbed training texts", notes)

@@ -14,8 +14,11 @@ from collections.abc import Sequence
 
 import numpy as np
 
+# Each word's chance to be dropped from a copy: EDA's setting for random deletion.
+DELETE = 0.1
 
-def perturb(text: str, rng: np.random.Generator, delete: float = 0.1) -> str:
+
+def perturb(text: str, rng: np.random.Generator, delete: float = DELETE) -> str:
     """`text` with each word dropped with probability `delete` (one always stays) and then two words swapped."""
     words = text.split()
     if not words:
@@ -31,7 +34,7 @@ def perturb(text: str, rng: np.random.Generator, delete: float = 0.1) -> str:
 
 
 def augmented(texts: Sequence[str], labels: Sequence[int], copies: int, seed: int,
-              delete: float = 0.1) -> tuple[list[str], list[int]]:
+              delete: float = DELETE) -> tuple[list[str], list[int]]:
     """The training rows in order, then `copies` perturbed copies of all of them (copy by copy), each with its
     source's label: the same rows for the same seed."""
     rng = np.random.default_rng(seed)
