@@ -3,12 +3,12 @@
 
 Writes the augmented training split (the shipped rows, then `--copies` perturbed copies of each with its label:
 emotion/distillation/augment.py) beside the shipped validation and test files, as the data directory
-logs/experiments/augmented_data/copies<k>: the same rows for the same `--seed`. With `--teacher` (the MPNet
-teacher's run dir: `experiment=teacher_mpnet seed=1`, the teacher of experiments/teachers/mpnet_seed1.npz), it
-scores every row and writes experiments/teachers/mpnet_seed1_augmented<k>.npz, which the distillation search's
-`distill_augmented` trial reads (`experiments/recipes.py --search distill`), and tables `augment_teacher.{md,csv}`:
-how often the teacher's argmax keeps the label on the shipped rows and on the copies, and on the shipped rows how
-often it agrees with the shipped logits (the same teacher retrained: 1.0 when it is bit for bit the same). Without
+logs/experiments/augmented_data/copies<k>: the same rows for the same `--seed`. With `--teacher` (a run dir of
+`experiment=teacher_mpnet seed=1`, the recipe behind experiments/teachers/mpnet_seed1.npz), it scores every row and
+writes experiments/teachers/mpnet_seed1_augmented<k>.npz, which the distillation search's `distill_augmented` trial
+reads (`experiments/recipes.py --search distill`), and tables `augment_teacher.{md,csv}`: how often the teacher's
+argmax keeps the label on the shipped rows and on the copies, and on the shipped rows how often it agrees with the
+shipped logits (1.0 for a bit-for-bit rerun; a bf16 rerun of the fp32 teacher differs a little). Without
 `--teacher` it writes the data directory only, for the shipped logits.
 """
 
@@ -27,6 +27,7 @@ from emotion.data.local_files import write_training_dir
 from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import DELETE, augmented, save_logits, teacher_logits
 from emotion.reporting.results import write_results
+
 
 def augmented_data(copies: int) -> Path:
     """Where the augmented data directory with `copies` copies lives (the search's trial reads it from there)."""
