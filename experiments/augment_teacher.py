@@ -51,7 +51,8 @@ def main() -> None:
     scoring = time.perf_counter() - began
     out = TEACHERS / f"mpnet_seed1_augmented{args.copies}.npz"
     save_logits(out, logits, texts, labels, MAX_LENGTH,
-                f"{Path(args.teacher).name} over the training split and {args.copies} perturbed copies, seed {args.seed}")
+                f"{Path(args.teacher).name} over the training split and {args.copies} perturbed copies, "
+                f"seed {args.seed}")
     shipped = len(train)
     kept = logits.argmax(-1) == np.asarray(labels)
     confidence = softmax(logits, axis=-1).max(-1)
@@ -61,7 +62,8 @@ def main() -> None:
              "argmax = mpnet_seed1.npz": float((logits[:shipped].argmax(-1) == same.argmax(-1)).mean()),
              "largest logit change from mpnet_seed1.npz": float(np.abs(logits[:shipped] - same).max())},
             {"rows": f"perturbed copies ({args.copies} per row)", "n": len(texts) - shipped,
-             "argmax = label": float(kept[shipped:].mean()), "mean top probability": float(confidence[shipped:].mean())}]
+             "argmax = label": float(kept[shipped:].mean()),
+             "mean top probability": float(confidence[shipped:].mean())}]
     notes = (f"Each copy drops each word with probability {DELETE} (one stays) and swaps two words, seed {args.seed} "
              f"(emotion/distillation/augment.py); the teacher, `{args.teacher}`, scored all {len(texts)} rows in "
              f"{scoring / 60:.1f} min. Written: `experiments/teachers/{out.name}`.{_teacher_run(Path(args.teacher))}")
