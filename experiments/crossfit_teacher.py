@@ -21,6 +21,7 @@ from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import fold_of, out_of_fold_logits, save_logits, teacher_logits
 from emotion.reporting.results import write_results
 
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--folds", type=int, default=2)

@@ -1,7 +1,8 @@
 """The final recipes over seeds 1, 2, 3 on the offline encoders: mean and std of every metric.
 
     python experiments/seeds.py [--reuse] [--seeds 1,2,3] [--teacher-seeds 1]
-        [--recipes main,book,teacher,distill,distill_ensemble,distill_alpha08] [--only main|book|...] [--carry main,book]
+        [--recipes main,book,teacher,distill,distill_ensemble,distill_alpha08] [--only main|book|...]
+        [--carry main,book]
 
 Each recipe is one multirun over seeds; its sweep summary (grouped by every override except the seed) gives `n`,
 `<metric>_mean` and `<metric>_std`. This is the one place the final recipes read the test split. The distilled

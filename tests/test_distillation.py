@@ -257,9 +257,8 @@ def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(da
     for label in set(labels):  # stratified: each class split evenly over the folds
         assert abs(int((fold[np.asarray(labels) == label] == 0).sum()) * 2 - labels.count(label)) <= 1
 
-    fold_dir = write_training_dir(data_dir, texts, labels, tmp_path / "fold1", rows=np.flatnonzero(fold != 1))
-    written = load_splits(str(fold_dir))
     kept = np.flatnonzero(fold != 1)
+    written = load_splits(str(write_training_dir(data_dir, texts, labels, tmp_path / "fold1", rows=kept)))
     assert written["train"]["text"] == [texts[i] for i in kept] and written["train"]["label"] == [labels[i] for i in kept]
     assert written["validation"]["text"] == load_splits(str(data_dir))["validation"]["text"]
 
