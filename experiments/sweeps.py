@@ -27,8 +27,15 @@ COMMON = ["logger=csv"]
 PEAK = "resources/peak_rss_gib"
 # The shipped MPNet teacher logits over the training split, and the `model.teacher=` values the studies use.
 TEACHERS = Path(__file__).resolve().parent / "teachers"
-ONE_TEACHER = str(TEACHERS / "mpnet_seed1.npz")
-TWO_TEACHERS = f"[{ONE_TEACHER},{TEACHERS / 'mpnet_seed2.npz'}]"
+
+
+def shipped_teachers(*seeds: int) -> str:
+    """`model.teacher=` for the shipped MPNet teachers of these seeds: one logits file, or a list (an ensemble)."""
+    files = [str(TEACHERS / f"mpnet_seed{seed}.npz") for seed in seeds]
+    return files[0] if len(files) == 1 else f"[{','.join(files)}]"
+
+
+ONE_TEACHER, TWO_TEACHERS, THREE_TEACHERS = shipped_teachers(1), shipped_teachers(1, 2), shipped_teachers(1, 2, 3)
 # data.max_length of every recipe (conf/data/emotion.yaml): the scripts that write teacher logits key them by it.
 MAX_LENGTH = 128
 
