@@ -14,8 +14,9 @@ epochs wins instead. Its test figures come from `experiments/seeds.py`.
   teacher logits (experiments/teachers/): from one teacher, alpha 0.5 and T 2, the two-teacher ensemble, alpha 0.2
   and 0.8, T 4, the cross-fitted teacher (`experiments/crossfit_teacher.py` first), and the training split with a
   perturbed copy of each row beside the shipped one, both from one teacher's logits over all of them
-  (`experiments/augment_teacher.py` first), then three teachers (MPNet seeds 1-3). Not more epochs: the fine-tune's
-  search found 6 no better than 4, and four of the five 4-epoch students peaked at their third.
+  (`experiments/augment_teacher.py` first), then three teachers (MPNet seeds 1-3), and an exponential moving
+  average of the weights (`callbacks=[default,ema]`). Not more epochs: the fine-tune's search found 6 no better
+  than 4, and four of the five 4-epoch students peaked at their third.
 """
 
 from __future__ import annotations
@@ -86,10 +87,12 @@ SEARCHES = {
                 # both from that teacher's logits (it is not the shipped logits' teacher, so it needs its own control).
                 "distill_augmented": ("data.source", f"{augmented_data(1)},{CARER_DIR}"),
                 # A third MPNet teacher (seed 3) in the ensemble: two gave the best students on test so far.
-                "distill_three_teachers": ("model.teacher", THREE_TEACHERS)},
+                "distill_three_teachers": ("model.teacher", THREE_TEACHERS),
+                # An exponential moving average of the student's weights (conf/callbacks/ema.yaml).
+                "distill_ema": ("callbacks", "[default,ema]")},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
               "teacher logits (`experiments/teachers/`; two or three of them: the mean of their log-probabilities)",
-        unset={"data.source": "(shipped)"},
+        unset={"data.source": "(shipped)", "callbacks": "default"},
         also={"distill_augmented": {"model.teacher": str(TEACHERS / "mpnet_seed1_augmented1.npz")}}),
 }
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import hydra
 import lightning as L
-from lightning.pytorch.callbacks import Checkpoint
+from lightning.pytorch.callbacks import Checkpoint, WeightAveraging
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.callbacks import publish
@@ -61,7 +61,8 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     release_distributed()
     if not trainer.is_global_zero:
         return {}
-    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
+    # The evaluation loads the best checkpoint, which already holds the averaged weights under `callbacks=ema`.
+    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint | WeightAveraging)]
     # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
     spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
