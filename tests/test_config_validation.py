@@ -49,6 +49,18 @@ def test_bad_values_are_refused_in_one_line_naming_the_key(make_config, override
     assert str(caught.value) == message
 
 
+@pytest.mark.parametrize(("override", "message"), [
+    ("callbacks.ema.decay=1.5", "callbacks.ema.decay=1.5: expected a number >= 0.0 and < 1.0"),
+    ("+callbacks.ema.decay_rate=0.9", "callbacks.ema.decay_rate: unknown key (known: decay, update_every_n_steps, "
+                                      "update_starting_at_step, update_starting_at_epoch, use_buffers)"),
+])
+def test_the_weight_average_is_checked_where_it_is_on(make_config, override: str, message: str) -> None:
+    validate(make_config("callbacks=[default,ema]"))
+    with pytest.raises(ConfigError) as caught:
+        validate(make_config("callbacks=[default,ema]", override))
+    assert str(caught.value) == message
+
+
 @pytest.mark.parametrize(("config_name", "override", "message"), [
     ("analyze", "split=dev", "split='dev': expected one of 'train', 'validation', 'test'"),
     ("export", "min_agreement=1.5", "min_agreement=1.5: expected a number >= 0.0 and <= 1.0"),

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from transformers import pipeline
+import torch
+from transformers import AutoModelForSequenceClassification, pipeline
 
 from emotion.eval import evaluate_checkpoint
 from emotion.data.labels import EMOTIONS
@@ -61,6 +62,18 @@ def test_one_epoch_learns_and_eval_reproduces_its_metrics(trained_run, make_conf
     reproduced = evaluate_checkpoint(make_config(f"ckpt_path={best}", *ONE_EPOCH[:1], config_name="eval"))
     for name in ("val/acc", "val/f1_weighted", "test/acc", "test/f1_macro"):
         assert reproduced[name] == pytest.approx(metrics[name], abs=1e-6)
+
+
+def test_weight_average_is_what_the_run_evaluates_and_exports(make_config) -> None:
+    cfg = make_config("callbacks=[default,ema]", "callbacks.ema.decay=0.9", *ONE_EPOCH[1:],
+                      "data.max_samples={train: 256, validation: 64, test: 64}")
+    metrics = train(cfg)
+    checkpoint = torch.load(metrics["best_model_path"], map_location="cpu", weights_only=False)
+    name = "model.classifier.weight"
+    averaged, raw = checkpoint["state_dict"][name], checkpoint["current_model_state"][name]
+    assert not torch.equal(averaged, raw)  # the checkpoint keeps both; its state_dict is the average
+    exported = AutoModelForSequenceClassification.from_pretrained(Path(cfg.paths.output_dir) / HF_FOLDER)
+    assert torch.equal(exported.classifier.weight.detach(), averaged)
 
 
 def test_fine_tune_run_draws_its_plots(trained_run) -> None:

@@ -118,6 +118,18 @@ class SweeperSchema:
 
 
 @dataclass
+class EmaSchema:
+    """`callbacks=[default,ema]` (conf/callbacks/ema.yaml): Lightning's EMAWeightAveraging, whose decay it does not
+    check itself (a decay of 1.5 would train and report a diverging average)."""
+
+    decay: float = check(ge=0.0, lt=1.0)
+    update_every_n_steps: int = check(ge=1, default=1)
+    update_starting_at_step: int | None = check(ge=0)
+    update_starting_at_epoch: int | None = check(ge=0)
+    use_buffers: bool = True
+
+
+@dataclass
 class RunSchema:
     """Top-level keys every command has."""
 
@@ -151,6 +163,8 @@ def validate(cfg: DictConfig) -> None:
     for group, schema in GROUPS.items():
         if group in cfg and cfg[group] is not None:
             validate_node(cfg[group], f"{group}.", schema)
+    if (ema := OmegaConf.select(cfg, "callbacks.ema")) is not None:
+        validate_node(ema, "callbacks.ema.", EmaSchema)
 
 
 def validate_node(node: DictConfig, prefix: str, schema: type) -> None:
