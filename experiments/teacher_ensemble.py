@@ -1,0 +1,65 @@
+"""MPNet teachers alone and together on the validation split: `python experiments/teacher_ensemble.py
+--teachers RUN_DIR,RUN_DIR[,...]`.
+
+A student learns from an ensemble of teachers (`model.teacher=[a,b]`) as the mean of their log-probabilities; this
+scores each teacher run (`experiment=teacher_mpnet seed=<k> test=false`) and that mean on validation, so a reader
+sees whether more teachers make a stronger one. Validation only: the test split is not read. Writes
+`teacher_ensemble.{md,csv}`: accuracy, macro F1, love and surprise F1 of each, and how often the members' argmax
+agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+import numpy as np
+from scipy.special import log_softmax
+from sklearn.metrics import accuracy_score, f1_score
+from sweeps import MAX_LENGTH
+
+from emotion.data.labels import EMOTIONS
+from emotion.data.splits import CARER_DIR, load_splits
+from emotion.distillation import teacher_folder
+from emotion.reporting.results import write_results
+from emotion.serving.backends import Predictor
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--teachers", required=True, help="teacher run dirs or model folders, comma-separated")
+    args = parser.parse_args()
+    teachers = args.teachers.split(",")
+    if len(teachers) < 2:
+        raise SystemExit(f"--teachers: {args.teachers} names one teacher; an ensemble needs two or more")
+    began = time.perf_counter()
+    validation = load_splits(str(CARER_DIR))["validation"]
+    labels = np.asarray(validation["label"])
+    scored = {}
+    for teacher in teachers:
+        predictor = Predictor(teacher_folder(teacher), backend="torch", batch_size=64, max_length=MAX_LENGTH)
+        logits, _ = predictor.logits(list(validation["text"]))
+        scored[Path(teacher).name] = log_softmax(logits, axis=-1)
+    members = list(scored.values())
+    scored[f"ensemble of {len(members)}"] = np.mean(members, axis=0)
+    rows = [{"teacher": name} | scores(log_probs.argmax(-1), labels) for name, log_probs in scored.items()]
+    votes = np.stack([member.argmax(-1) for member in members])
+    agree = float((votes == votes[0]).all(axis=0).mean())
+    notes = (f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "
+             f"members' log-probabilities, as `model.teacher=[...]` gives a student. All {len(members)} members' "
+             f"argmax agree on {agree:.2%} of the texts.")
+    write_results("teacher_ensemble", rows, time.perf_counter() - began, "MPNet teachers alone and together",
+                  notes)
+
+
+def scores(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]:
+    """Accuracy, macro F1 and the two rare classes' F1."""
+    per_class = f1_score(labels, predicted, average=None, labels=range(len(EMOTIONS)))
+    return {"val acc": accuracy_score(labels, predicted), "val macro F1": f1_score(labels, predicted, average="macro"),
+            "val F1 love": per_class[EMOTIONS.index("love")],
+            "val F1 surprise": per_class[EMOTIONS.index("surprise")]}
+
+
+if __name__ == "__main__":
+    main()
