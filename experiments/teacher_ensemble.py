@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from omegaconf import OmegaConf
 from scipy.special import log_softmax
 from sklearn.metrics import accuracy_score, f1_score
 from sweeps import MAX_LENGTH
@@ -40,17 +41,23 @@ def main() -> None:
     for teacher in teachers:
         predictor = Predictor(teacher_folder(teacher), backend="torch", batch_size=64, max_length=MAX_LENGTH)
         logits, _ = predictor.logits(list(validation["text"]))
-        scored[Path(teacher).name] = log_softmax(logits, axis=-1)
+        scored[f"{Path(teacher).name}{_seed(Path(teacher))}"] = log_softmax(logits, axis=-1)
     members = list(scored.values())
     scored[f"ensemble of {len(members)}"] = np.mean(members, axis=0)
     rows = [{"teacher": name} | scores(log_probs.argmax(-1), labels) for name, log_probs in scored.items()]
     votes = np.stack([member.argmax(-1) for member in members])
     agree = float((votes == votes[0]).all(axis=0).mean())
     notes = (f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "
-             f"members' log-probabilities, as `model.teacher=[...]` gives a student. All {len(members)} members' "
-             f"argmax agree on {agree:.2%} of the texts.")
+             f"members' log-probabilities, as `model.teacher=[...]` gives a student. The members' argmax all agree on "
+             f"{agree:.2%} of the texts.")
     write_results("teacher_ensemble", rows, time.perf_counter() - began, "MPNet teachers alone and together",
                   notes)
+
+
+def _seed(teacher: Path) -> str:
+    """` (seed k)` for a run dir, from its composed config; nothing for a model folder."""
+    config = teacher / ".hydra" / "config.yaml"
+    return f" (seed {OmegaConf.load(config).seed})" if config.is_file() else ""
 
 
 def scores(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]:
