@@ -61,7 +61,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     release_distributed()
     if not trainer.is_global_zero:
         return {}
-    # The evaluation loads the best checkpoint, which already holds the averaged weights under `callbacks=ema`.
+    # Weight averaging (`callbacks=[default,ema]`) stays out: the best checkpoint it loads already holds the average.
     analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint | WeightAveraging)]
     # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
     spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
