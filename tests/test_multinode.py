@@ -1,6 +1,6 @@
 """Multi-node training and its faults, with real launchers on localhost: two torchrun agents (c10d rendezvous, gloo)
 running the training command, a rank killed (-9) or frozen (SIGSTOP), torchrun restarting the job, a SIGTERM
-preemption and a SLURM requeue signal.
+preemption (with and without a weight average) and a SLURM requeue signal.
 
 All runs share one recipe on the tiny model without dropout (32 optimizer steps of 32 texts), so a run on two
 nodes can be compared with one process, and a resumed run with an uninterrupted one.
@@ -166,6 +166,22 @@ def test_sigterm_saves_the_step_exits_nonzero_and_resumes_exactly(tmp_path: Path
     resumed, one = probe(tmp_path), probe(reference)
     assert resumed["steps"] == STEPS and resumed["texts"] == one["texts"][21:]  # the batches it had left, in order
     assert resumed["weights"] == one["weights"]  # bit for bit: same batches, same generator states
+
+
+def test_a_preempted_run_resumes_its_weight_average_exactly(tmp_path: Path, recipe: list[str]) -> None:
+    averaged = [*recipe, "callbacks=[default,ema]", "callbacks.ema.decay=0.9"]
+    train(*averaged, f"hydra.run.dir={tmp_path / 'whole'}")
+    train(*averaged, f"hydra.run.dir={tmp_path / 'cut'}", *step_signal(21, {21: "SIGTERM"}), expect=143)
+    train(*averaged, f"hydra.run.dir={tmp_path / 'cut'}", "ckpt_path=last")
+    # The periodic checkpoint of the last step (last.ckpt is the state when the best one was written).
+    whole, cut = (torch.load(tmp_path / run / "checkpoints/last_periodic.ckpt", weights_only=False,
+                             map_location="cpu") for run in ("whole", "cut"))
+    assert whole["global_step"] == cut["global_step"] == STEPS
+    for key in ("state_dict", "current_model_state"):  # the average, and the raw weights beside it
+        for name, value in whole[key].items():
+            assert torch.equal(cut[key][name], value), f"{key}: {name}"
+    name = "model.classifier.weight"
+    assert not torch.equal(whole["state_dict"][name], whole["current_model_state"][name])
 
 
 def test_slurm_requeue_signal_saves_and_requeues_through_lightning(tmp_path: Path, recipe: list[str]) -> None:
