@@ -52,7 +52,7 @@ def test_bad_values_are_refused_in_one_line_naming_the_key(make_config, override
 @pytest.mark.parametrize(("override", "message"), [
     ("callbacks.ema.decay=1.5", "callbacks.ema.decay=1.5: expected a number >= 0.0 and < 1.0"),
     ("+callbacks.ema.decay_rate=0.9", "callbacks.ema.decay_rate: unknown key (known: decay, update_every_n_steps, "
-                                      "update_starting_at_step, update_starting_at_epoch, use_buffers)"),
+                                      "update_starting_at_step, update_starting_at_epoch, use_buffers, device)"),
 ])
 def test_the_weight_average_is_checked_where_it_is_on(make_config, override: str, message: str) -> None:
     validate(make_config("callbacks=[default,ema]"))

@@ -127,6 +127,7 @@ class EmaSchema:
     update_starting_at_step: int | None = check(ge=0)
     update_starting_at_epoch: int | None = check(ge=0)
     use_buffers: bool = True
+    device: str | None = None  # where the average lives ("cpu" saves GPU memory); default: the model's device
 
 
 @dataclass
