@@ -16,15 +16,13 @@ from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
-from scipy.special import log_softmax
 from sklearn.metrics import accuracy_score, f1_score
-from sweeps import MAX_LENGTH
+from sweeps import MAX_LENGTH, SWEEPS
 
 from emotion.data.labels import EMOTIONS
 from emotion.data.splits import CARER_DIR, load_splits
-from emotion.distillation import teacher_folder
+from emotion.distillation import ensemble_logits, teacher_logits
 from emotion.reporting.results import write_results
-from emotion.serving.backends import Predictor
 
 
 def main() -> None:
@@ -38,13 +36,12 @@ def main() -> None:
     validation = load_splits(str(CARER_DIR))["validation"]
     labels = np.asarray(validation["label"])
     scored = {}
-    for teacher in teachers:
-        predictor = Predictor(teacher_folder(teacher), backend="torch", batch_size=64, max_length=MAX_LENGTH)
-        logits, _ = predictor.logits(list(validation["text"]))
-        scored[f"{Path(teacher).name}{_seed(Path(teacher))}"] = log_softmax(logits, axis=-1)
+    for teacher in teachers:  # each checked and scored (then cached) as a student's model.teacher would be
+        scored[f"{Path(teacher).name}{_seed(Path(teacher))}"] = teacher_logits(
+            teacher, validation["text"], validation["label"], MAX_LENGTH, SWEEPS / "teacher_ensemble_logits")
     members = list(scored.values())
-    scored[f"ensemble of {len(members)}"] = np.mean(members, axis=0)
-    rows = [{"teacher": name} | scores(log_probs.argmax(-1), labels) for name, log_probs in scored.items()]
+    scored[f"ensemble of {len(members)}"] = ensemble_logits(members)
+    rows = [{"teacher": name} | scores(logits.argmax(-1), labels) for name, logits in scored.items()]
     votes = np.stack([member.argmax(-1) for member in members])
     agree = float((votes == votes[0]).all(axis=0).mean())
     notes = (f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "

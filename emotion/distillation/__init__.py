@@ -6,7 +6,7 @@ teacher to score (augment.py), and the student's mixed loss (loss.py); `model.te
 from emotion.distillation.augment import DELETE, augmented
 from emotion.distillation.crossfit import fold_of, out_of_fold_logits
 from emotion.distillation.loss import distillation_loss, mixed_loss
-from emotion.distillation.teacher import save_logits, teacher_folder, teacher_logits
+from emotion.distillation.teacher import ensemble_logits, save_logits, teacher_folder, teacher_logits
 
-__all__ = ["DELETE", "augmented", "distillation_loss", "fold_of", "mixed_loss", "out_of_fold_logits", "save_logits",
-           "teacher_folder", "teacher_logits"]
+__all__ = ["DELETE", "augmented", "distillation_loss", "ensemble_logits", "fold_of", "mixed_loss", "out_of_fold_logits",
+           "save_logits", "teacher_folder", "teacher_logits"]

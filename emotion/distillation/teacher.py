@@ -68,10 +68,15 @@ def teacher_logits(teacher: str | Sequence[str], texts: Sequence[str], labels: S
     member whose logits run larger does not outvote the others."""
     if isinstance(teacher, str):
         return _member_logits(teacher, texts, labels, max_length, cache_dir)
-    from scipy.special import log_softmax
-
     members = [_member_logits(str(member), texts, labels, max_length, cache_dir) for member in teacher]
     log.info("An ensemble of %d teachers: the mean of their log-probabilities", len(members))
+    return ensemble_logits(members)
+
+
+def ensemble_logits(members: Sequence[np.ndarray]) -> np.ndarray:
+    """The ensemble's logits: the mean of the members' log-probabilities."""
+    from scipy.special import log_softmax
+
     return np.mean([log_softmax(logits, axis=-1) for logits in members], axis=0).astype(np.float32)
 
 
