@@ -173,7 +173,8 @@ def test_a_preempted_run_resumes_its_weight_average_exactly(tmp_path: Path, reci
     train(*averaged, f"hydra.run.dir={tmp_path / 'whole'}")
     train(*averaged, f"hydra.run.dir={tmp_path / 'cut'}", *step_signal(21, {21: "SIGTERM"}), expect=143)
     train(*averaged, f"hydra.run.dir={tmp_path / 'cut'}", "ckpt_path=last")
-    # The periodic checkpoint of the last step (last.ckpt is the state when the best one was written).
+    # The periodic checkpoint of the last step: last.ckpt moves with the best checkpoint, and once more at the end
+    # of a resumed run whose validations never improved, so the two runs' last.ckpt are not the same step.
     whole, cut = (torch.load(tmp_path / run / "checkpoints/last_periodic.ckpt", weights_only=False,
                              map_location="cpu") for run in ("whole", "cut"))
     assert whole["global_step"] == cut["global_step"] == STEPS
