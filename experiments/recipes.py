@@ -89,7 +89,9 @@ SEARCHES = {
                 # A third MPNet teacher (seed 3) in the ensemble: two gave the best students on test so far.
                 "distill_three_teachers": ("model.teacher", THREE_TEACHERS),
                 # An exponential moving average of the student's weights (conf/callbacks/ema.yaml).
-                "distill_ema": ("callbacks", "[default,ema]")},
+                "distill_ema": ("callbacks", "[default,ema]"),
+                # Twice the steps: a student often keeps gaining from a teacher long after the labels alone stop.
+                "distill_epochs": ("trainer.max_epochs", "8")},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
               "teacher logits (`experiments/teachers/`; two or three of them: the mean of their log-probabilities)",
         unset={"data.source": "(shipped)", "callbacks": "default"},
