@@ -27,7 +27,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 from augment_teacher import augmented_data
-from sweeps import ONE_TEACHER, SWEEPS, TEACHERS, THREE_TEACHERS, TWO_TEACHERS, jobs, run_sweep, wall_seconds
+from sweeps import (ONE_TEACHER, SWEEPS, TEACHERS, THREE_TEACHERS, TWO_TEACHERS, jobs, run_sweep, shipped_teachers,
+                    wall_seconds)
 
 from emotion.data.splits import CARER_DIR
 from emotion.reporting.results import write_results
@@ -82,7 +83,7 @@ SEARCHES = {
                 "distill_alpha": ("model.distill_alpha", "0.2,0.8"),
                 "distill_temperature": ("model.distill_temperature", "4.0"),
                 # experiments/crossfit_teacher.py first: each row scored by an MPNet that did not train on it.
-                "distill_crossfit": ("model.teacher", str(TEACHERS / "mpnet_crossfit2.npz")),
+                "distill_crossfit": ("model.teacher", shipped_teachers("crossfit2")),
                 # experiments/augment_teacher.py first: a perturbed copy of each row, then the shipped rows alone,
                 # both from that teacher's logits (it is not the shipped logits' teacher, so it needs its own control).
                 "distill_augmented": ("data.source", f"{augmented_data(1)},{CARER_DIR}"),
@@ -93,16 +94,15 @@ SEARCHES = {
                 # Twice the steps: a student often keeps gaining from a teacher long after the labels alone stop.
                 "distill_epochs": ("trainer.max_epochs", "8"),
                 # The seed-1 teacher trained at lr 5e-5 instead of the recipe's 3e-5 (val 0.9435 against 0.9420).
-                "distill_teacher_lr": ("model.teacher", str(TEACHERS / "mpnet_lr5e-5_seed1.npz")),
+                "distill_teacher_lr": ("model.teacher", shipped_teachers("lr5e-5_seed1")),
                 # The seed-1 teacher trained for 5 epochs instead of 3 (its validation loss still fell at the third).
-                "distill_teacher_epochs": ("model.teacher", str(TEACHERS / "mpnet_epochs5_seed1.npz")),
+                "distill_teacher_epochs": ("model.teacher", shipped_teachers("epochs5_seed1")),
                 # The two-teacher ensemble (the best student on test) with the 5-epoch teacher in seed 1's place.
-                "distill_teachers_epochs": ("model.teacher",
-                                            f"[{TEACHERS / 'mpnet_epochs5_seed1.npz'},{TEACHERS / 'mpnet_seed2.npz'}]")},
+                "distill_teachers_epochs": ("model.teacher", shipped_teachers("epochs5_seed1", "seed2"))},
         notes="The MiniLM student (`experiment=distill_minilm`, the main recipe's settings) of the shipped MPNet "
               "teacher logits (`experiments/teachers/`; two or three of them: the mean of their log-probabilities)",
         unset={"data.source": "(shipped)", "callbacks": "default"},
-        also={"distill_augmented": {"model.teacher": str(TEACHERS / "mpnet_seed1_augmented1.npz")}}),
+        also={"distill_augmented": {"model.teacher": shipped_teachers("seed1_augmented1")}}),
 }
 
 

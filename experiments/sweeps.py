@@ -29,13 +29,15 @@ PEAK = "resources/peak_rss_gib"
 TEACHERS = Path(__file__).resolve().parent / "teachers"
 
 
-def shipped_teachers(*seeds: int) -> str:
-    """`model.teacher=` for the shipped MPNet teachers of these seeds: one logits file, or a list (an ensemble)."""
-    files = [str(TEACHERS / f"mpnet_seed{seed}.npz") for seed in seeds]
+def shipped_teachers(*names: str) -> str:
+    """`model.teacher=` for shipped MPNet teachers, named as in experiments/teachers/mpnet_<name>.npz (`seed1`): one
+    logits file, or a list (an ensemble)."""
+    files = [str(TEACHERS / f"mpnet_{name}.npz") for name in names]
     return files[0] if len(files) == 1 else f"[{','.join(files)}]"
 
 
-ONE_TEACHER, TWO_TEACHERS, THREE_TEACHERS = shipped_teachers(1), shipped_teachers(1, 2), shipped_teachers(1, 2, 3)
+ONE_TEACHER, TWO_TEACHERS = shipped_teachers("seed1"), shipped_teachers("seed1", "seed2")
+THREE_TEACHERS = shipped_teachers("seed1", "seed2", "seed3")
 # data.max_length of every recipe (conf/data/emotion.yaml): the scripts that write teacher logits key them by it.
 MAX_LENGTH = 128
 
