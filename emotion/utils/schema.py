@@ -152,8 +152,10 @@ COMMAND_KEYS: dict[str, tuple[tuple[str, Any, dict], ...]] = {
     "export": (("ckpt_path", str, {}), ("out_dir", str, {}), ("opset", int, {"ge": 14, "le": 21}),
                ("min_agreement", float, {"ge": 0.0, "le": 1.0}), ("calibrate", bool, {})),
 }
+# Config nodes with a schema, by path; each is checked wherever it is present (`callbacks.ema` only when it is on).
 GROUPS: dict[str, type] = {"data": DataSchema, "model": ModelSchema, "trainer": TrainerSchema,
-                           "features": FeaturesSchema, "umap": UmapSchema, "distributed": DistributedSchema}
+                           "features": FeaturesSchema, "umap": UmapSchema, "distributed": DistributedSchema,
+                           "callbacks.ema": EmaSchema}
 
 
 def validate(cfg: DictConfig) -> None:
@@ -161,11 +163,9 @@ def validate(cfg: DictConfig) -> None:
     validate_node(cfg, "", RunSchema)
     for key, kind, bounds in COMMAND_KEYS.get(cfg.command, ()):
         _check_value(key, _value(cfg, key), kind, bounds)
-    for group, schema in GROUPS.items():
-        if group in cfg and cfg[group] is not None:
-            validate_node(cfg[group], f"{group}.", schema)
-    if (ema := OmegaConf.select(cfg, "callbacks.ema")) is not None:
-        validate_node(ema, "callbacks.ema.", EmaSchema)
+    for path, schema in GROUPS.items():
+        if (node := OmegaConf.select(cfg, path)) is not None:
+            validate_node(node, f"{path}.", schema)
 
 
 def validate_node(node: DictConfig, prefix: str, schema: type) -> None:
