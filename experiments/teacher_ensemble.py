@@ -16,12 +16,11 @@ from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
-from sklearn.metrics import accuracy_score, f1_score
 from sweeps import MAX_LENGTH, SWEEPS
 
-from emotion.data.labels import EMOTIONS
 from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import ensemble_logits, teacher_logits
+from emotion.models.metrics import scores
 from emotion.reporting.results import write_results
 
 
@@ -41,7 +40,7 @@ def main() -> None:
             teacher, validation["text"], validation["label"], MAX_LENGTH, SWEEPS / "teacher_ensemble_logits")
     members = list(scored.values())
     scored[f"ensemble of {len(members)}"] = ensemble_logits(members)
-    rows = [{"teacher": name} | scores(logits.argmax(-1), labels) for name, logits in scored.items()]
+    rows = [{"teacher": name} | _shown(scores(logits.argmax(-1), labels, "val")) for name, logits in scored.items()]
     votes = np.stack([member.argmax(-1) for member in members])
     agree = float((votes == votes[0]).all(axis=0).mean())
     notes = (f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "
@@ -57,12 +56,9 @@ def _seed(teacher: Path) -> str:
     return f" (seed {OmegaConf.load(config).seed})" if config.is_file() else ""
 
 
-def scores(predicted: np.ndarray, labels: np.ndarray) -> dict[str, float]:
-    """Accuracy, macro F1 and the two rare classes' F1."""
-    per_class = f1_score(labels, predicted, average=None, labels=range(len(EMOTIONS)))
-    return {"val acc": accuracy_score(labels, predicted), "val macro F1": f1_score(labels, predicted, average="macro"),
-            "val F1 love": per_class[EMOTIONS.index("love")],
-            "val F1 surprise": per_class[EMOTIONS.index("surprise")]}
+def _shown(metrics: dict[str, float]) -> dict[str, float]:
+    """Accuracy, macro F1 and the two rare classes' F1, of every metric an evaluation reports."""
+    return {name: metrics[name] for name in ("val/acc", "val/f1_macro", "val/f1_love", "val/f1_surprise")}
 
 
 if __name__ == "__main__":
