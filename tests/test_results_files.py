@@ -8,14 +8,15 @@ from pathlib import Path
 
 import pandas as pd
 
-from emotion.reporting.results import RESULTS_DIR, blocks, fill_blocks, readme_block, write_results
+from emotion.reporting.results import (RESULTS_DIR, blocks, committed_rows, fill_blocks, readme_block,
+                                       write_results)
 from tests.conftest import ROOT
 
 
 def test_results_are_stamped_with_machine_date_commit_and_wall_time(tmp_path: Path) -> None:
     path = write_results("demo", [{"recipe": "a", "acc": 0.5}, {"recipe": "b", "acc": 0.25}], 90.0, "Demo",
                          notes="A note.", script="experiments/demo.py", directory=tmp_path)
-    table = pd.read_csv(tmp_path / "demo.csv")
+    table = pd.read_csv(tmp_path / "demo.csv", dtype={"commit": str})
     assert list(table.columns) == ["recipe", "acc", "machine", "date", "commit", "wall_s"]
     head = subprocess.run(["git", "rev-parse", "--short=10", "HEAD"], cwd=ROOT, capture_output=True, text=True,
                           check=True).stdout.strip()
@@ -35,6 +36,13 @@ def test_a_row_carried_from_an_earlier_run_keeps_its_stamp(tmp_path: Path) -> No
     assert list(table.columns) == ["recipe", "acc", "machine", "date", "commit", "wall_s"]
     assert table.iloc[0].to_dict() == old
     assert table["commit"][1] != "c9538cfbe3" and table["wall_s"][1] == 60.0 and table["date"][1] != old["date"]
+
+
+def test_carried_rows_keep_a_commit_that_reads_as_a_number(tmp_path: Path) -> None:
+    rows = [{"recipe": "main", "acc": 0.5, "machine": "X, 2 cores, avx2", "date": "2026-12-02 23:55 UTC",
+             "commit": commit, "wall_s": 60.0} for commit in ("18e4576202", "1234567890")]
+    pd.DataFrame(rows).to_csv(tmp_path / "demo.csv", index=False)
+    assert committed_rows("demo", directory=tmp_path) == rows
 
 
 def test_fill_blocks_replaces_stale_tables(tmp_path: Path) -> None:

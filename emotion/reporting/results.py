@@ -97,7 +97,7 @@ def committed_rows(study: str, directory: Path = RESULTS_DIR) -> list[dict[str, 
     if not path.is_file():
         raise SystemExit(f"{path}: no committed results to carry rows from")
     return [{key: value for key, value in row.items() if not pd.isna(value)}
-            for row in pd.read_csv(path).to_dict("records")]
+            for row in pd.read_csv(path, dtype={"commit": str}).to_dict("records")]  # "18e4576202" is no number
 
 
 def measured(row: dict[str, Any]) -> str:
