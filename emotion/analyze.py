@@ -11,9 +11,9 @@ from pathlib import Path
 import pandas as pd
 from omegaconf import DictConfig
 
+from emotion.analysis.outputs import predict_logits
 from emotion.analysis.per_example_loss import conflicting_labels, per_example_losses, write_report
 from emotion.models.checkpoint import load_classifier_and_data
-from emotion.models.outputs import predict_logits
 from emotion.utils.command import hydra_command
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 from omegaconf import DictConfig
 
 from emotion.models.checkpoint import load_classifier_and_data
+from emotion.storage.tables import write_json
 from emotion.training.final_metrics import evaluate, single_device_trainer
-from emotion.reporting.tables import write_json
 from emotion.utils.command import hydra_command
 from emotion.utils.instantiate import instantiate_all
 

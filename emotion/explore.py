@@ -17,7 +17,7 @@ from transformers import AutoTokenizer
 from emotion.data import load_splits
 from emotion.data.labels import EMOTIONS
 from emotion.reporting.figures import class_balance_figure, save, words_per_tweet_figure
-from emotion.reporting.tables import markdown_table, write_json
+from emotion.storage.tables import markdown_table, write_json
 from emotion.utils.command import hydra_command
 from emotion.utils.hub import from_pretrained
 
@@ -46,7 +46,9 @@ def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
             | _percentiles(tokens, "tokens")
             | {f"truncated_at_{cfg.data.max_length}": float(np.mean(np.array(tokens) > cfg.data.max_length))}
         )
-    save(class_balance_figure({row["split"]: [row[e] for e in EMOTIONS] for row in rows}), out_dir / "class_balance.png")
+    save(
+        class_balance_figure({row["split"]: [row[e] for e in EMOTIONS] for row in rows}), out_dir / "class_balance.png"
+    )
     train = splits["train"]
     words_by_label = {
         emotion: [len(t.split()) for t, lab in zip(train["text"], train["label"], strict=True) if lab == label]
@@ -55,7 +57,9 @@ def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
     save(words_per_tweet_figure(words_by_label), out_dir / "words_per_tweet.png")
     write_json(rows, out_dir / "summary.json")
     table = markdown_table(rows)
-    (out_dir / "summary.md").write_text(f"# The emotion data ({cfg.data.source})\n\nTokenizer: {cfg.data.tokenizer}\n\n{table}")
+    (out_dir / "summary.md").write_text(
+        f"# The emotion data ({cfg.data.source})\n\nTokenizer: {cfg.data.tokenizer}\n\n{table}"
+    )
     log.info("Data summary:\n%s", table)
     return rows
 

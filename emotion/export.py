@@ -17,16 +17,16 @@ from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
 from emotion.data.splits import load_splits, subsample
+from emotion.inference import Predictor
+from emotion.inference.hf_folder import save_hf_folder
+from emotion.inference.model_card import write_model_card
+from emotion.inference.onnx_models import export_onnx, quantize_int8
 from emotion.models.calibration import fit_temperature, fold_temperature, log_probabilities
 from emotion.models.checkpoint import load_classifier
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save_confusion_matrix
-from emotion.reporting.tables import write_json
-from emotion.serving import Predictor
-from emotion.serving.hf_folder import save_hf_folder
-from emotion.serving.model_card import write_model_card
-from emotion.serving.onnx_models import export_onnx, quantize_int8
 from emotion.storage import atomic_folder
+from emotion.storage.tables import write_json
 from emotion.utils.command import hydra_command
 from emotion.utils.errors import UserError
 from emotion.utils.hub import from_pretrained
@@ -56,7 +56,8 @@ def export(cfg: DictConfig) -> dict:
                 fold_temperature(model.model, temperature)
                 save_hf_folder(model.model, tokenizer, out_dir)
             report["calibration"] = {"temperature": temperature} | {
-                f"{name}_before": value for split, prefix in EVALUATED.items()
+                f"{name}_before": value
+                for split, prefix in EVALUATED.items()
                 for name, value in scores(before[split], labels[split], prefix).items()
                 if name in (f"{prefix}/ece", f"{prefix}/nll")
             }
@@ -73,19 +74,36 @@ def export(cfg: DictConfig) -> dict:
                     predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
                     report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
         if cfg.calibrate:
-            report["calibration"] |= {f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
-                                      for prefix in EVALUATED.values() for name in ("ece", "nll")}
+            report["calibration"] |= {
+                f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
+                for prefix in EVALUATED.values()
+                for name in ("ece", "nll")
+            }
         for backend in ("onnx", "onnx-int8"):
-            report[f"{backend}/test_agreement"] = float(np.mean(predictions[backend]["test"] == predictions["torch"]["test"]))
+            report[f"{backend}/test_agreement"] = float(
+                np.mean(predictions[backend]["test"] == predictions["torch"]["test"])
+            )
         write_json(report, out_dir / "export_report.json")
-        save_confusion_matrix(labels["test"], predictions["torch"]["test"],
-                              "Normalized confusion matrix (test)", out_dir / "confusion_matrix_test.png")
+        save_confusion_matrix(
+            labels["test"],
+            predictions["torch"]["test"],
+            "Normalized confusion matrix (test)",
+            out_dir / "confusion_matrix_test.png",
+        )
         write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
-        low = {b: report[f"{b}/test_agreement"] for b in ("onnx", "onnx-int8") if report[f"{b}/test_agreement"] < cfg.min_agreement}
+        low = {
+            b: report[f"{b}/test_agreement"]
+            for b in ("onnx", "onnx-int8")
+            if report[f"{b}/test_agreement"] < cfg.min_agreement
+        }
         if low:
             raise UserError(f"{cfg.out_dir}: top-label agreement with PyTorch below {cfg.min_agreement}: {low}")
-        log.info("Exported to %s: agreement onnx %.4f, int8 %.4f", cfg.out_dir, report["onnx/test_agreement"],
-                 report["onnx-int8/test_agreement"])
+        log.info(
+            "Exported to %s: agreement onnx %.4f, int8 %.4f",
+            cfg.out_dir,
+            report["onnx/test_agreement"],
+            report["onnx-int8/test_agreement"],
+        )
     return report
 
 

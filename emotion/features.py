@@ -18,7 +18,7 @@ from emotion.analysis.projection import umap_coordinates
 from emotion.data import EmotionDataModule
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save, save_confusion_matrix, umap_panels_figure
-from emotion.reporting.tables import write_json
+from emotion.storage.tables import write_json
 from emotion.utils.command import hydra_command
 from emotion.utils.logs import stage
 
@@ -29,7 +29,9 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
     datamodule: EmotionDataModule = hydra.utils.instantiate(cfg.data)
     with stage("Reading and tokenizing the data"):
         datamodule.setup()
-    features = cached_hidden_states(cfg.model.pretrained, datamodule, cfg.features.pooling, Path(cfg.features.cache_dir))
+    features = cached_hidden_states(
+        cfg.model.pretrained, datamodule, cfg.features.pooling, Path(cfg.features.cache_dir)
+    )
     train_x, train_y = features["train"]
     output_dir = Path(cfg.paths.output_dir)
     metrics: dict[str, float] = {}
@@ -41,13 +43,19 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
                 preds = estimator.predict(x)
                 metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, prefix).items()})
                 if name == "logreg" and split == "validation":
-                    save_confusion_matrix(y, preds, "Logistic regression on hidden states (validation)",
-                                          output_dir / "confusion_matrix_logreg_val.png")
+                    save_confusion_matrix(
+                        y,
+                        preds,
+                        "Logistic regression on hidden states (validation)",
+                        output_dir / "confusion_matrix_logreg_val.png",
+                    )
     points = min(len(train_x), cfg.umap.max_points or len(train_x))
     with stage(f"UMAP of {points} training vectors"):
         coords, labels = umap_coordinates(train_x, train_y, cfg.seed, cfg.umap.max_points)
-    save(umap_panels_figure(coords, labels, f"UMAP of training hidden states ({cfg.features.pooling})"),
-         output_dir / "umap_train.png")
+    save(
+        umap_panels_figure(coords, labels, f"UMAP of training hidden states ({cfg.features.pooling})"),
+        output_dir / "umap_train.png",
+    )
     write_json(metrics, output_dir / "metrics.json")
     for key in ("logreg/val/acc", "dummy/val/acc", "logreg/val/f1_weighted", "logreg/test/acc"):
         log.info("%s = %.4f", key, metrics[key])

@@ -9,7 +9,7 @@ DIR is a model folder from a training run (`<run>/hf_model`) or from `python -m 
 Output: one JSON object per text (or CSV rows) with every emotion's probability and the top label, in input order.
 Files and stdin stream: texts are read and scored a chunk at a time and each chunk's rows are written and flushed
 at once, so memory does not grow with the input and an endless pipe gets answers while it is open. A killed
-`--file X --output Y` run continues with `--resume` (emotion/serving/bulk.py); an existing Y is never overwritten.
+`--file X --output Y` run continues with `--resume` (emotion/inference/bulk.py); an existing Y is never overwritten.
 """
 
 from __future__ import annotations
@@ -26,11 +26,11 @@ from typing import TextIO
 from tqdm import tqdm
 
 from emotion.data import DataError
+from emotion.data.labels import EMOTIONS
 from emotion.data.local_files import iter_text_file
 from emotion.data.texts import text_problem
-from emotion.data.labels import EMOTIONS
-from emotion.serving import BACKENDS, Prediction
-from emotion.serving.bulk import ChunkScorer, chunks, resume_point, stdin_chunks
+from emotion.inference import BACKENDS, Prediction
+from emotion.inference.bulk import ChunkScorer, chunks, resume_point, stdin_chunks
 from emotion.storage import writing
 from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
@@ -45,16 +45,31 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--model", required=True, help="model folder (also accepted as model=DIR)")
     parser.add_argument("--file", type=Path, help="a .txt (one text per line), .csv or .jsonl ('text' field)")
     parser.add_argument("--output", type=Path, help="write .jsonl or .csv here instead of stdout (never overwritten)")
-    parser.add_argument("--resume", action="store_true",
-                        help="continue an --output a killed --file run left, after its last complete chunk")
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="continue an --output a killed --file run left, after its last complete chunk",
+    )
     parser.add_argument("--backend", choices=BACKENDS, default="torch")
     parser.add_argument("--batch-size", type=positive_int, default=32)
-    parser.add_argument("--chunk", type=positive_int, default=2048,
-                        help="texts read and scored together (sorted by length into batches; the unit --resume redoes)")
-    parser.add_argument("--workers", type=positive_int, default=1,
-                        help="score --file chunks in N processes, each its own model with 1/N of the cores")
-    parser.add_argument("--max-length", type=positive_int, default=128,
-                        help="longer texts are truncated, with a warning (at most the model's limit)")
+    parser.add_argument(
+        "--chunk",
+        type=positive_int,
+        default=2048,
+        help="texts read and scored together (sorted by length into batches; the unit --resume redoes)",
+    )
+    parser.add_argument(
+        "--workers",
+        type=positive_int,
+        default=1,
+        help="score --file chunks in N processes, each its own model with 1/N of the cores",
+    )
+    parser.add_argument(
+        "--max-length",
+        type=positive_int,
+        default=128,
+        help="longer texts are truncated, with a warning (at most the model's limit)",
+    )
     parser.add_argument("--plot", type=Path, help="bar chart of the class probabilities of the one text given")
     parser.add_argument("--verbose", action="store_true", help="show the libraries' own logs and progress bars")
     args = parser.parse_args(accept_model_override(argv))
@@ -91,8 +106,9 @@ def write_rows(predictions: Iterable[Prediction], out: TextIO, fmt: str, header:
         if header:
             writer.writerow(["text", "label", "score", *PROBABILITY_COLUMNS, "truncated"])
         for p in predictions:
-            writer.writerow([p.text, p.label, f"{p.score:.6f}", *(f"{p.probabilities[e]:.6f}" for e in EMOTIONS),
-                             p.truncated])
+            writer.writerow(
+                [p.text, p.label, f"{p.score:.6f}", *(f"{p.probabilities[e]:.6f}" for e in EMOTIONS), p.truncated]
+            )
     else:
         for p in predictions:
             out.write(json.dumps(p.as_dict()) + "\n")
@@ -112,8 +128,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     quiet_libraries(args.verbose)
     if args.output and args.output.exists() and not args.resume:
         raise DataError(f"--output {args.output}: already exists; --resume continues it, or choose a new file")
-    scorer = ChunkScorer({"model_dir": args.model, "backend": args.backend, "batch_size": args.batch_size,
-                          "max_length": args.max_length}, args.workers)
+    scorer = ChunkScorer(
+        {
+            "model_dir": args.model,
+            "backend": args.backend,
+            "batch_size": args.batch_size,
+            "max_length": args.max_length,
+        },
+        args.workers,
+    )
     fmt = "csv" if args.output and args.output.suffix == ".csv" else "jsonl"
     chunk = max(args.chunk, args.batch_size)
     out, done = open_output(args, fmt, chunk)
@@ -123,8 +146,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         for predictions in scorer.scored(input_chunks(args, sys.stdin, chunk, skip=done)):
             for index, prediction in enumerate(predictions, start=done + 1):
                 if prediction.truncated:
-                    print(f"warning: text {index} is longer than {args.max_length} tokens and was truncated",
-                          file=sys.stderr)
+                    print(
+                        f"warning: text {index} is longer than {args.max_length} tokens and was truncated",
+                        file=sys.stderr,
+                    )
             header = fmt == "csv" and first is None and (out is sys.stdout or out.tell() == 0)
             with writing(args.output or "<stdout>"):  # a full disk: one line (a rerun with --resume continues)
                 write_rows(predictions, out, fmt, header)

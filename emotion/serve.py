@@ -10,7 +10,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from emotion.serving import BACKENDS, Predictor
+from emotion.inference import BACKENDS, Predictor
 from emotion.serving.app import create_app
 from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors

@@ -3,8 +3,8 @@
 Fits on however many devices the trainer config asks for, then (rank 0 only) evaluates the best checkpoint on
 one device, writes `metrics.json` and exports a Hugging Face model folder into the run dir (`emotion.training.job`).
 The trainer's libraries are imported only once the config is composed, after the figures' drawing process has been
-started (its imports then run beside the trainer's) and after wandb's own imports, which cost five times as much
-once those libraries are loaded.
+started (its imports then run beside the trainer's) and after wandb's own imports, which cost more once those
+libraries are loaded.
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from emotion.utils.command import hydra_command
 def before_imports(cfg: DictConfig) -> None:
     """What starts before the trainer's imports: on global rank 0 of a run with figure callbacks, the drawing
     process; in a run that logs to wandb, the module of wandb's that `wandb.init` imports. Its pydantic models look
-    up their own source, and `inspect.getmodule` scans all of `sys.modules` for each: 1.3 s once torch, Lightning
-    and transformers are loaded, 0.26 s before them."""
+    up their own source, and `inspect.getmodule` scans all of `sys.modules` for each, which costs several times
+    more once torch, Lightning and transformers are loaded."""
     if drawing.is_global_zero() and draws_figures(cfg):
         drawing.start()
     if logs_to_wandb(cfg):

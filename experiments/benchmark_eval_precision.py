@@ -1,6 +1,6 @@
 """Evaluation in fp32 against bf16 autocast on the CPU: speed, and whether any label or score moves.
 
-    python experiments/benchmark_eval_precision.py --model <a run's hf_model/ or an export's model/> [--rounds 2]
+    python -m experiments.benchmark_eval_precision --model <a run's hf_model/ or an export's model/> [--rounds 2]
 
 The job's validation and test loops run in the trainer's precision (bf16 autocast where the CPU computes bf16:
 `${fast_precision:...}`). This measures what that costs the reported metrics against fp32, on a trained model, with
@@ -10,7 +10,6 @@ the loops' own batching (texts sorted by length, 128 a batch), both precisions i
 
 from __future__ import annotations
 
-import argparse
 import statistics
 import time
 
@@ -20,7 +19,7 @@ from sklearn.metrics import accuracy_score, f1_score
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from emotion.data import CARER_DIR, load_splits
-from emotion.reporting.results import write_results
+from experiments.study import Study
 
 BATCH = 128  # the data module's eval_batch_size
 
@@ -30,18 +29,19 @@ def logits(model, tokenizer, texts: list[str], order: np.ndarray, bf16: bool) ->
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
         for start in range(0, len(texts), BATCH):
             rows = order[start : start + BATCH]
-            batch = tokenizer([texts[i] for i in rows], padding=True, truncation=True, max_length=128,
-                              return_tensors="pt")
+            batch = tokenizer(
+                [texts[i] for i in rows], padding=True, truncation=True, max_length=128, return_tensors="pt"
+            )
             out[rows] = model(**batch).logits.float().numpy()
     return out
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--model", required=True, help="a save_pretrained folder of a trained classifier")
     parser.add_argument("--rounds", type=int, default=2)
-    args = parser.parse_args()
-    began = time.perf_counter()
+    args = study.start()
     tokenizer = AutoTokenizer.from_pretrained(args.model)
     model = AutoModelForSequenceClassification.from_pretrained(args.model).eval()
     splits = load_splits(str(CARER_DIR))
@@ -60,18 +60,24 @@ def main() -> None:
         reference = results["fp32"]
         for precision, result in results.items():
             predicted = result.argmax(axis=1)
-            rows.append({"split": split, "precision": precision, "texts": len(texts),
-                         "median s": statistics.median(seconds[precision]),
-                         "x fp32": statistics.median(seconds["fp32"]) / statistics.median(seconds[precision]),
-                         "accuracy": accuracy_score(labels, predicted),
-                         "macro F1": f1_score(labels, predicted, average="macro"),
-                         "labels unlike fp32": int((predicted != reference.argmax(axis=1)).sum()),
-                         "max abs logit change": float(np.abs(result - reference).max())})
-    notes = (f"Model `{args.model}`; each split's texts sorted by token length, batches of {BATCH}, as the job's "
-             f"validation and test loops; {args.rounds} interleaved rounds, median seconds.")
-    path = write_results("eval_precision", rows, time.perf_counter() - began,
-                         "Evaluation precision on the CPU: fp32 against bf16 autocast", notes)
-    print(path.read_text())
+            rows.append(
+                {
+                    "split": split,
+                    "precision": precision,
+                    "texts": len(texts),
+                    "median s": statistics.median(seconds[precision]),
+                    "x fp32": statistics.median(seconds["fp32"]) / statistics.median(seconds[precision]),
+                    "accuracy": accuracy_score(labels, predicted),
+                    "macro F1": f1_score(labels, predicted, average="macro"),
+                    "labels unlike fp32": int((predicted != reference.argmax(axis=1)).sum()),
+                    "max abs logit change": float(np.abs(result - reference).max()),
+                }
+            )
+    notes = (
+        f"Model `{args.model}`; each split's texts sorted by token length, batches of {BATCH}, as the job's "
+        f"validation and test loops; {args.rounds} interleaved rounds, median seconds."
+    )
+    study.write("eval_precision", rows, "Evaluation precision on the CPU: fp32 against bf16 autocast", notes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """Inference speed and accuracy on the test split: the HF pipeline (what a user would pick) vs our paths.
 
-    python experiments/benchmark_inference.py --model logs/export/runs/<time>/model [--data DIR (default: the shipped copy)]
+    python -m experiments.benchmark_inference --model logs/export/runs/<time>/model
+        [--data DIR (default: the shipped copy)]
         [--teacher DIR [--teacher-paths torch onnx-int8] | --carry-teacher]
 
 The model folder comes from `python -m emotion.export` (it holds model.onnx and model_int8.onnx). Two modes:
@@ -16,7 +17,6 @@ the texts each row saw. Writes `experiments/results/inference.{md,csv}`.
 
 from __future__ import annotations
 
-import argparse
 import time
 from collections.abc import Callable, Sequence
 
@@ -24,8 +24,9 @@ import numpy as np
 
 from emotion.data import CARER_DIR, load_splits
 from emotion.data.labels import LABEL2ID
-from emotion.reporting.results import STAMP_COLUMNS, committed_rows, measured, write_results
-from emotion.serving import Predictor
+from emotion.inference import Predictor
+from experiments.stamping import STAMP_COLUMNS, committed_rows, measured
+from experiments.study import Study
 
 
 def pipeline_runner(model: str, batch_size: int, max_length: int) -> Callable[[Sequence[str]], np.ndarray]:
@@ -40,7 +41,9 @@ def pipeline_runner(model: str, batch_size: int, max_length: int) -> Callable[[S
     return run
 
 
-def predictor_runner(model: str, backend: str, batch_size: int, max_length: int) -> Callable[[Sequence[str]], np.ndarray]:
+def predictor_runner(
+    model: str, backend: str, batch_size: int, max_length: int
+) -> Callable[[Sequence[str]], np.ndarray]:
     predictor = Predictor(model, backend=backend, batch_size=batch_size, max_length=max_length)
     return lambda texts: predictor.probabilities(texts)[0].argmax(axis=1)
 
@@ -69,7 +72,8 @@ def measure(run: Callable[[Sequence[str]], np.ndarray], texts: list[str], labels
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--model", required=True)
     parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id (default: the shipped copy)")
     parser.add_argument("--batch-sizes", type=int, nargs="+", default=[1, 32])
@@ -79,27 +83,33 @@ def main() -> None:
     parser.add_argument("--paths", nargs="+", default=["pipeline", "torch", "onnx", "onnx-int8"])
     parser.add_argument("--teacher", help="a second exported model folder (the distillation teacher)")
     parser.add_argument("--teacher-paths", nargs="+", default=["torch", "onnx-int8"])
-    parser.add_argument("--carry-teacher", action="store_true",
-                        help="keep the committed table's teacher rows (with their stamps) instead of measuring them")
-    args = parser.parse_args()
+    parser.add_argument(
+        "--carry-teacher",
+        action="store_true",
+        help="keep the committed table's teacher rows (with their stamps) instead of measuring them",
+    )
+    args = study.start()
     if args.carry_teacher and args.teacher:
         raise SystemExit("--carry-teacher and --teacher: measure the teacher or carry its committed rows, not both")
     carried = [row for row in committed_rows("inference") if row["model"] == "teacher"] if args.carry_teacher else []
     if args.carry_teacher and not carried:
         raise SystemExit("--carry-teacher: the committed inference.csv has no teacher rows")
 
-    began = time.perf_counter()
     test = load_splits(args.data)["test"]
     texts, labels = list(test["text"])[: args.limit], np.array(test["label"])[: args.limit]
     rows = []
-    models = [("model", args.model, args.paths)] + ([("teacher", args.teacher, args.teacher_paths)] if args.teacher
-                                                     else [])
+    models = [("model", args.model, args.paths)] + (
+        [("teacher", args.teacher, args.teacher_paths)] if args.teacher else []
+    )
     for batch in args.batch_sizes:
         n = min(len(texts), args.batch1_limit) if batch == 1 else len(texts)
         for which, model, paths in models:
             for path in paths:
-                runner = (pipeline_runner(model, batch, args.max_length) if path == "pipeline"
-                          else predictor_runner(model, path, batch, args.max_length))
+                runner = (
+                    pipeline_runner(model, batch, args.max_length)
+                    if path == "pipeline"
+                    else predictor_runner(model, path, batch, args.max_length)
+                )
                 result = measure(runner, texts[:n], labels, batch)
                 rows.append({"model": which, "path": path, "batch": batch, "texts": n} | result)
                 print(f"{which} {path:>10} batch {batch:>3}: {result['requests samples/s']:8.1f} samples/s", flush=True)
@@ -107,25 +117,31 @@ def main() -> None:
     for row in rows:
         if row in carried:
             continue
-        base = next((r for r in rows if (r["model"], r["path"], r["batch"]) == ("model", "pipeline", row["batch"])),
-                    None)
+        base = next(
+            (r for r in rows if (r["model"], r["path"], r["batch"]) == ("model", "pipeline", row["batch"])), None
+        )
         for mode in ("requests", "bulk"):
             if base and f"{mode} samples/s" in row:
                 row[f"{mode} vs pipeline"] = f"{row[f'{mode} samples/s'] / base[f'{mode} samples/s']:.2f}x"
     teacher = f"; teacher `{args.teacher}`" if args.teacher else ""
     if carried:
-        teacher = (f"; teacher rows carried from the committed table ({carried[0]['machine']}, {measured(carried[0])}; "
-                   "their ratios are to that run's pipeline)")
-    notes = (f"Model `{args.model}`{teacher}, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
-             f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
-             f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
-             f"dynamic, per-channel, MatMul weights only.")
+        teacher = (
+            f"; teacher rows carried from the committed table ({carried[0]['machine']}, {measured(carried[0])}; "
+            "their ratios are to that run's pipeline)"
+        )
+    notes = (
+        f"Model `{args.model}`{teacher}, {len(texts)} test texts (batch-1 rows: the first {args.batch1_limit}); "
+        f"*requests*: one call per consecutive chunk of `batch` texts in file order; *bulk*: the whole split in "
+        f"one call. Our paths sort by token length and cut batches at `batch` texts / 512 padded tokens; int8 is "
+        f"dynamic, per-channel, MatMul weights only."
+    )
     columns = [column for column in dict.fromkeys(key for row in rows for key in row) if column not in STAMP_COLUMNS]
-    shown = [{column: row.get(column, "") for column in columns} | {"measured": measured(row)} for row in rows
-             ] if carried else None
-    path = write_results("inference", rows, time.perf_counter() - began, "Inference speed and accuracy", notes,
-                         shown=shown)
-    print(path.read_text())
+    shown = (
+        [{column: row.get(column, "") for column in columns} | {"measured": measured(row)} for row in rows]
+        if carried
+        else None
+    )
+    study.write("inference", rows, "Inference speed and accuracy", notes, shown=shown)
 
 
 if __name__ == "__main__":

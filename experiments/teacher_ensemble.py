@@ -1,4 +1,4 @@
-"""MPNet teachers alone and together on the validation split: `python experiments/teacher_ensemble.py
+"""MPNet teachers alone and together on the validation split: `python -m experiments.teacher_ensemble
 --teachers RUN_DIR,RUN_DIR[,...]`.
 
 A student learns from an ensemble of teachers (`model.teacher=[a,b]`) as the mean of their log-probabilities; this
@@ -10,44 +10,44 @@ agree.
 
 from __future__ import annotations
 
-import argparse
-import time
 from pathlib import Path
 
 import numpy as np
 from omegaconf import OmegaConf
-from sweeps import MAX_LENGTH, SWEEPS
 
 from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import ensemble_logits, teacher_logits
 from emotion.models.metrics import scores
-from emotion.reporting.results import write_results
+from experiments.study import Study
+from experiments.sweep_jobs import MAX_LENGTH, SWEEPS
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    study = Study(__doc__, __file__)
+    parser = study.parser
     parser.add_argument("--teachers", required=True, help="teacher run dirs or model folders, comma-separated")
-    args = parser.parse_args()
+    args = study.start()
     teachers = args.teachers.split(",")
     if len(teachers) < 2:
         raise SystemExit(f"--teachers: {args.teachers} names one teacher; an ensemble needs two or more")
-    began = time.perf_counter()
     validation = load_splits(str(CARER_DIR))["validation"]
     labels = np.asarray(validation["label"])
     scored = {}
     for teacher in teachers:  # each checked and scored (then cached) as a student's model.teacher would be
         scored[f"{Path(teacher).name}{_seed(Path(teacher))}"] = teacher_logits(
-            teacher, validation["text"], validation["label"], MAX_LENGTH, SWEEPS / "teacher_ensemble_logits")
+            teacher, validation["text"], validation["label"], MAX_LENGTH, SWEEPS / "teacher_ensemble_logits"
+        )
     members = list(scored.values())
     scored[f"ensemble of {len(members)}"] = ensemble_logits(members)
     rows = [{"teacher": name} | _shown(scores(logits.argmax(-1), labels, "val")) for name, logits in scored.items()]
     votes = np.stack([member.argmax(-1) for member in members])
     agree = float((votes == votes[0]).all(axis=0).mean())
-    notes = (f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "
-             f"members' log-probabilities, as `model.teacher=[...]` gives a student. The members' argmax all agree on "
-             f"{agree:.2%} of the texts.")
-    write_results("teacher_ensemble", rows, time.perf_counter() - began, "MPNet teachers alone and together",
-                  notes)
+    notes = (
+        f"Validation split ({len(labels)} texts), the test split not read; the ensemble is the mean of the "
+        f"members' log-probabilities, as `model.teacher=[...]` gives a student. The members' argmax all agree on "
+        f"{agree:.2%} of the texts."
+    )
+    study.write("teacher_ensemble", rows, "MPNet teachers alone and together", notes)
 
 
 def _seed(teacher: Path) -> str:

@@ -12,6 +12,7 @@ os.environ.setdefault("WANDB_MODE", "offline")
 os.environ.setdefault("WANDB_SILENT", "true")
 os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
+import subprocess  # noqa: E402
 from collections.abc import Callable  # noqa: E402
 from pathlib import Path  # noqa: E402
 
@@ -21,8 +22,36 @@ from omegaconf import DictConfig  # noqa: E402
 import emotion  # noqa: E402,F401  (registers the config resolvers)
 from emotion.utils.command import compose_config  # noqa: E402
 
-
 ROOT = Path(__file__).resolve().parents[1]
+
+
+def _whole_command(args: object) -> str | None:
+    """What a child process would run when it is one of the project's commands, a launcher or a make target."""
+    argv = [str(arg) for arg in args] if isinstance(args, (list, tuple)) else str(args).split()
+    names = [Path(arg).name for arg in argv]
+    for index, arg in enumerate(argv[:-1]):
+        if arg == "-m" and argv[index + 1].split(".")[0] in ("emotion", "experiments", "torch"):
+            return " ".join(argv[index : index + 2])
+    for launcher in ("torchrun", "torchrun_train.sh", "make", "sbatch"):
+        if launcher in names:
+            return launcher
+    return None
+
+
+@pytest.fixture(autouse=True)
+def _whole_commands_are_slow(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a test marked `slow` may launch a whole command in a subprocess: the rest form `make test-fast`."""
+    if request.node.get_closest_marker("slow"):
+        return
+
+    class FastOnly(subprocess.Popen):
+        def __init__(self, args, *rest, **options) -> None:
+            command = _whole_command(args)
+            if command:
+                raise AssertionError(f"{request.node.nodeid} launches `{command}` in a subprocess: mark it slow")
+            super().__init__(args, *rest, **options)
+
+    monkeypatch.setattr(subprocess, "Popen", FastOnly)
 
 
 @pytest.fixture(scope="session")
@@ -81,8 +110,9 @@ def exported(tmp_path_factory: pytest.TempPathFactory, trained_run, data_dir: Pa
     from emotion.export import export
 
     run_dir = tmp_path_factory.mktemp("export")
-    cfg = compose_config("export", [f"ckpt_path={trained_run[1]['best_model_path']}", f"data.source={data_dir}",
-                                    ONE_EPOCH[0]], run_dir)
+    cfg = compose_config(
+        "export", [f"ckpt_path={trained_run[1]['best_model_path']}", f"data.source={data_dir}", ONE_EPOCH[0]], run_dir
+    )
     return Path(cfg.out_dir), export(cfg)
 
 

@@ -13,9 +13,9 @@ import pytest
 
 import emotion.analysis.feature_cache as feature_cache
 from emotion.analyze import analyze
+from emotion.data.labels import EMOTIONS
 from emotion.explore import summarize
 from emotion.features import run_features
-from emotion.data.labels import EMOTIONS
 from tests.conftest import assert_png
 
 
@@ -33,8 +33,9 @@ def test_explore_writes_plots_and_table(make_config) -> None:
     assert "| train | 16000 | 4666 |" in (out / "summary.md").read_text()
 
 
-def test_features_experiment_scores_baselines_and_reuses_its_cache(make_config, tmp_path: Path, monkeypatch,
-                                                                  caplog) -> None:
+def test_features_experiment_scores_baselines_and_reuses_its_cache(
+    make_config, tmp_path: Path, monkeypatch, caplog
+) -> None:
     overrides = [
         "experiment=features",
         "data.max_samples={train: 1500, validation: 400, test: 400}",
@@ -101,7 +102,9 @@ def test_error_analysis_sorts_by_loss_and_flags_conflicts(make_config, trained_r
 
 
 def test_tables_print_counts_as_integers_and_scores_to_four_places() -> None:
-    from emotion.reporting.tables import markdown_table
+    from emotion.storage.tables import markdown_table
 
-    table = markdown_table([{"examples": 16000, "words_p50": 17.0, "samples/s": 82.2456, "acc": 0.93451, "ms": 1234.56}])
+    table = markdown_table(
+        [{"examples": 16000, "words_p50": 17.0, "samples/s": 82.2456, "acc": 0.93451, "ms": 1234.56}]
+    )
     assert table.splitlines()[-1] == "| 16000 | 17 | 82.25 | 0.9345 | 1234.6 |"

@@ -12,14 +12,16 @@ import torch
 from transformers import AutoModelForSequenceClassification, pipeline
 
 from emotion.data.labels import EMOTIONS
+from emotion.inference import Predictor
 from emotion.models.calibration import fit_temperature, fold_temperature, rescaled
 from emotion.models.metrics import scores
-from emotion.serving import Predictor
 from tests.conftest import assert_png
 
 
 def test_ece_and_nll_by_hand() -> None:
-    probabilities = np.array([[0.9, 0.02, 0.02, 0.02, 0.02, 0.02], [0.6, 0.4, 0, 0, 0, 0], [0.1, 0.1, 0.5, 0.1, 0.1, 0.1]])
+    probabilities = np.array(
+        [[0.9, 0.02, 0.02, 0.02, 0.02, 0.02], [0.6, 0.4, 0, 0, 0, 0], [0.1, 0.1, 0.5, 0.1, 0.1, 0.1]]
+    )
     labels = np.array([0, 1, 2])
     found = scores(probabilities, labels, "test")
     # bins by top confidence: 0.9 (right), 0.6 (wrong), 0.5 (right): |1-0.9| + |0-0.6| + |1-0.5|, over 3

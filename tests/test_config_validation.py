@@ -30,15 +30,21 @@ from tests.helpers.batch_probe import PROBE, samples_per_step
         ("trainer.max_epochs=abc", "trainer.max_epochs='abc': expected an integer >= -1"),
         ("data.padding=left", "data.padding='left': expected one of 'batch', 'global'"),
         ("++data.max_samples.dev=4", "data.max_samples: unknown key 'dev' (expected train, validation, test)"),
-        ("data.max_samples.train=0", "data.max_samples={'train': 0, 'validation': 256, 'test': 256}: "
-                                     "expected a mapping of a string to an integer >= 1 or null"),
+        (
+            "data.max_samples.train=0",
+            "data.max_samples={'train': 0, 'validation': 256, 'test': 256}: "
+            "expected a mapping of a string to an integer >= 1 or null",
+        ),
         ("model.lr=2", "model.lr=2: expected a number >= 0.0 and < 1.0"),
         ("model.warmup_ratio=abc", "model.warmup_ratio='abc': expected a number >= 0.0 and < 1.0"),
         ("model.layer_lr_decay=1.5", "model.layer_lr_decay=1.5: expected a number >= 0.0 and <= 1.0"),
         ("data.group_by_length=maybe", "data.group_by_length='maybe': expected true or false"),
         ("trainer.accumulate_grad_batches=0", "trainer.accumulate_grad_batches=0: expected an integer >= 1"),
-        ("+data.batch_sise=32", "data.batch_sise: unknown key (known: source, tokenizer, max_length, batch_size, "
-                                "eval_batch_size, num_workers, group_by_length, padding, pad_to_multiple_of, max_samples, seed)"),
+        (
+            "+data.batch_sise=32",
+            "data.batch_sise: unknown key (known: source, tokenizer, max_length, batch_size, "
+            "eval_batch_size, num_workers, group_by_length, padding, pad_to_multiple_of, max_samples, seed)",
+        ),
         ("seed=one", "seed='one': expected an integer or null"),
     ],
 )
@@ -49,23 +55,14 @@ def test_bad_values_are_refused_in_one_line_naming_the_key(make_config, override
     assert str(caught.value) == message
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("callbacks.ema.decay=1.5", "callbacks.ema.decay=1.5: expected a number >= 0.0 and < 1.0"),
-    ("+callbacks.ema.decay_rate=0.9", "callbacks.ema.decay_rate: unknown key (known: decay, update_every_n_steps, "
-                                      "update_starting_at_step, update_starting_at_epoch, use_buffers, device)"),
-])
-def test_the_weight_average_is_checked_where_it_is_on(make_config, override: str, message: str) -> None:
-    validate(make_config("callbacks=[default,ema]"))
-    with pytest.raises(ConfigError) as caught:
-        validate(make_config("callbacks=[default,ema]", override))
-    assert str(caught.value) == message
-
-
-@pytest.mark.parametrize(("config_name", "override", "message"), [
-    ("analyze", "split=dev", "split='dev': expected one of 'train', 'validation', 'test'"),
-    ("export", "min_agreement=1.5", "min_agreement=1.5: expected a number >= 0.0 and <= 1.0"),
-    ("features", "features.pooling=max", "features.pooling='max': expected one of 'cls', 'mean'"),
-])
+@pytest.mark.parametrize(
+    ("config_name", "override", "message"),
+    [
+        ("analyze", "split=dev", "split='dev': expected one of 'train', 'validation', 'test'"),
+        ("export", "min_agreement=1.5", "min_agreement=1.5: expected a number >= 0.0 and <= 1.0"),
+        ("features", "features.pooling=max", "features.pooling='max': expected one of 'cls', 'mean'"),
+    ],
+)
 def test_each_commands_own_keys_are_checked(make_config, config_name: str, override: str, message: str) -> None:
     extra = ["ckpt_path=/x.ckpt"] if config_name in ("analyze", "export") else []
     with pytest.raises(ConfigError, match=f"^{message.replace('(', '[(]').replace(')', '[)]')}$"):
@@ -78,7 +75,9 @@ def test_a_missing_checkpoint_path_is_named(make_config) -> None:
 
 
 def test_the_model_limit_bounds_max_length(data_dir: Path, tiny_model: Path) -> None:
-    with pytest.raises(ConfigError, match=f"^data.max_length=600: above the model's limit of 512 tokens [(]{tiny_model}[)]$"):
+    with pytest.raises(
+        ConfigError, match=f"^data.max_length=600: above the model's limit of 512 tokens [(]{tiny_model}[)]$"
+    ):
         EmotionDataModule(str(data_dir), str(tiny_model), max_length=600)
 
 
@@ -86,28 +85,51 @@ def test_an_experiment_runs_only_under_its_own_command(make_config) -> None:
     check_command(make_config("experiment=finetune"), "train")
     cfg = make_config("experiment=features")
     assert cfg.command == "features"
-    with pytest.raises(ConfigError, match="^experiment=features is for `python -m emotion.features`, "
-                                          "not `python -m emotion.train`$"):
+    with pytest.raises(
+        ConfigError, match="^experiment=features is for `python -m emotion.features`, not `python -m emotion.train`$"
+    ):
         check_command(cfg, "train")
 
 
+@pytest.mark.slow
 def test_cli_refusals_are_one_line(tmp_path: Path, tiny_model: Path) -> None:
-    for override, line in [("data.batch_size=0", "error: data.batch_size=0: expected an integer >= 1"),
-                           ("experiment=features", "error: experiment=features is for `python -m emotion.features`, "
-                                                   "not `python -m emotion.train`")]:
-        result = subprocess.run([sys.executable, "-m", "emotion.train", override, f"model.pretrained={tiny_model}",
-                                 f"hydra.run.dir={tmp_path}"], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    for override, line in [
+        ("data.batch_size=0", "error: data.batch_size=0: expected an integer >= 1"),
+        (
+            "experiment=features",
+            "error: experiment=features is for `python -m emotion.features`, not `python -m emotion.train`",
+        ),
+    ]:
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "emotion.train",
+                override,
+                f"model.pretrained={tiny_model}",
+                f"hydra.run.dir={tmp_path}",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
         assert result.returncode == 1
         assert result.stderr.strip().splitlines() == [line]
 
 
 def test_a_sweep_metric_the_run_does_not_produce_is_an_error(make_config) -> None:
-    with pytest.raises(ConfigError, match=r"^optimized_metric='val/f1_weigthed': not a metric this run reports "
-                                          r"\(one of test/acc, test/ece, .*val/f1_weighted, val/loss, val/nll\)$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^optimized_metric='val/f1_weigthed': not a metric this run reports "
+        r"\(one of test/acc, test/ece, .*val/f1_weighted, val/loss, val/nll\)$",
+    ):
         check_launch(make_config("optimized_metric=val/f1_weigthed"))
     assert metric_value({"val/acc": 0.5}, "val/acc") == 0.5
     assert metric_value({}, "val/acc") is None  # ranks other than 0 report nothing
-    with pytest.raises(ConfigError, match=r"^optimized_metric='test/acc': this run did not produce it \(it has val/acc\)$"):
+    with pytest.raises(
+        ConfigError, match=r"^optimized_metric='test/acc': this run did not produce it \(it has val/acc\)$"
+    ):
         metric_value({"val/acc": 0.5}, "test/acc")
 
 
@@ -124,13 +146,21 @@ def test_per_device_batch_is_the_global_batch_split() -> None:
     assert per_device_batch_size(64, 1, 1) == 64
     assert per_device_batch_size(64, 8, 1) == 8
     assert per_device_batch_size(64, 2, 2) == 16
-    with pytest.raises(ConfigError, match=r"^data.batch_size=64 \(the global batch\) does not divide into 3 device\(s\) "
-                                          r"x 1 accumulation step\(s\); use a multiple of 3$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^data.batch_size=64 \(the global batch\) does not divide into 3 device\(s\) "
+        r"x 1 accumulation step\(s\); use a multiple of 3$",
+    ):
         per_device_batch_size(64, 3, 1)
 
 
-SLICE = ["data.max_samples={train: 256, validation: 64, test: 64}", "data.batch_size=32", "~callbacks.umap",
-         "logger=csv", PROBE]
+SLICE = [
+    "data.max_samples={train: 256, validation: 64, test: 64}",
+    "data.batch_size=32",
+    "~callbacks.umap",
+    "logger=csv",
+    PROBE,
+]
 
 
 def test_accumulation_keeps_the_global_batch(make_config) -> None:

@@ -17,8 +17,14 @@ def options(group: str) -> list[str]:
 
 
 # Each experiment belongs to one entry point.
-EXPERIMENT_ENTRY = {"finetune": "train", "finetune_minilm": "train", "book_minilm": "train", "features": "features",
-                    "teacher_mpnet": "train", "distill_minilm": "train"}
+EXPERIMENT_ENTRY = {
+    "finetune": "train",
+    "finetune_minilm": "train",
+    "book_minilm": "train",
+    "features": "features",
+    "teacher_mpnet": "train",
+    "distill_minilm": "train",
+}
 # What an experiment needs from the command line.
 REQUIRED = {"distill_minilm": ["model.teacher=/runs/teacher"]}
 ENTRIES = ["train", "eval", "features", "explore", "analyze"]
@@ -26,14 +32,18 @@ ENTRIES = ["train", "eval", "features", "explore", "analyze"]
 
 @pytest.mark.parametrize(
     ("config_name", "override"),
-    [("train", f"{group}={name}") for group in ("data", "model", "trainer", "logger", "callbacks", "debug")
-     for name in options(group)]
+    [
+        ("train", f"{group}={name}")
+        for group in ("data", "model", "trainer", "logger", "callbacks", "debug")
+        for name in options(group)
+    ]
     + [("train", f"hparams_search={name}") for name in options("hparams_search")]
     + [(EXPERIMENT_ENTRY[name], f"experiment={name}") for name in options("experiment")]
     + [(name, "ckpt_path=/x.ckpt" if name in ("eval", "analyze") else "seed=1") for name in ENTRIES],
 )
-def test_config_composes_and_resolves(config_name: str, override: str, tmp_path: Path,
-                                      monkeypatch: pytest.MonkeyPatch) -> None:
+def test_config_composes_and_resolves(
+    config_name: str, override: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     (tmp_path / "mpnet").mkdir()  # model=mpnet_offline names the folder `make mpnet` assembles
     (tmp_path / "mpnet" / "config.json").write_text("{}")
     monkeypatch.setenv("EMOTION_MPNET_DIR", str(tmp_path / "mpnet"))
@@ -55,8 +65,9 @@ def test_finetune_is_the_book_recipe(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("config_name", ENTRIES + ["export"])
 def test_every_command_reads_the_shipped_data_by_default(config_name: str, tmp_path: Path) -> None:
-    cfg = compose_config(config_name, ["ckpt_path=/x.ckpt"] if config_name in ("eval", "analyze", "export") else [],
-                         tmp_path)
+    cfg = compose_config(
+        config_name, ["ckpt_path=/x.ckpt"] if config_name in ("eval", "analyze", "export") else [], tmp_path
+    )
     assert cfg.data.source == str(CARER_DIR)
     assert compose_config(config_name, ["data=emotion"], tmp_path).data.source == "dair-ai/emotion"
 

@@ -17,9 +17,18 @@ from tests.conftest import ROOT
 from tests.helpers.service import call, running_service
 
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "logs" / "test-artifacts"))
-CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                  "--disable-dev-shm-usage", "--window-size=1000,1300")
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+    "--window-size=1000,1300",
+)
 
 
 @pytest.fixture(scope="module")
@@ -73,8 +82,9 @@ def test_one_text_shows_six_bars_and_the_top_emotion(browser, service: str) -> N
     wait_for(browser, lambda: visible(browser, "result"))
     bars = browser.find_elements("css selector", "#bars .bar")
     assert [bar.get_attribute("data-label") for bar in bars] == list(EMOTIONS)
-    shown = {bar.get_attribute("data-label"): float(bar.find_element("class name", "value").text.rstrip("%"))
-             for bar in bars}
+    shown = {
+        bar.get_attribute("data-label"): float(bar.find_element("class name", "value").text.rstrip("%")) for bar in bars
+    }
     assert sum(shown.values()) == pytest.approx(100.0, abs=0.5)
     expected = call(f"{service}/predict", {"text": text})[1]["predictions"][0]
     assert browser.find_element("id", "top-label").text == expected["label"]
@@ -95,7 +105,8 @@ def test_a_batch_becomes_a_table_with_a_csv_download(browser, service: str) -> N
     rows = browser.find_elements("css selector", "#table tbody tr")
     assert [row.find_elements("tag name", "td")[0].text for row in rows] == texts
     csv_text = browser.execute_async_script(
-        "const done = arguments[0]; fetch(document.getElementById('download').href).then(r => r.text()).then(done);")
+        "const done = arguments[0]; fetch(document.getElementById('download').href).then(r => r.text()).then(done);"
+    )
     lines = csv_text.strip().split("\n")
     assert lines[0] == "text,label,score," + ",".join(f"p_{e}" for e in EMOTIONS)
     assert [line.split(",")[0] for line in lines[1:]] == texts

@@ -6,8 +6,6 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import lightning as L
@@ -22,6 +20,7 @@ from emotion.models.classifier import EmotionClassifier
 from emotion.utils.errors import ConfigError, UserError
 from emotion.utils.schema import validate
 from tests.conftest import ROOT
+from tests.helpers.commands import run_command
 
 SLICE = {"train": 96, "validation": 32, "test": 32}
 
@@ -43,12 +42,14 @@ def test_loss_is_temperature_scaled_kl_and_alpha_one_is_the_label_loss() -> None
     label_loss = F.cross_entropy(student, torch.arange(8) % 6)
     assert mixed_loss(label_loss, student, teacher, 1.0, temperature) is label_loss
     assert mixed_loss(label_loss, student, None, 0.3, temperature) is label_loss
-    torch.testing.assert_close(mixed_loss(label_loss, student, teacher, 0.25, temperature),
-                               0.25 * label_loss + 0.75 * by_hand)
+    torch.testing.assert_close(
+        mixed_loss(label_loss, student, teacher, 0.25, temperature), 0.25 * label_loss + 0.75 * by_hand
+    )
 
 
-def test_teacher_logits_are_computed_once_then_read_from_the_cache(data_dir: Path, tiny_model: Path, tmp_path: Path,
-                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+def test_teacher_logits_are_computed_once_then_read_from_the_cache(
+    data_dir: Path, tiny_model: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     train = datamodule(data_dir, tiny_model).raw["train"]
     first = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
     assert first.shape == (SLICE["train"], 6) and first.dtype == np.float32
@@ -57,7 +58,7 @@ def test_teacher_logits_are_computed_once_then_read_from_the_cache(data_dir: Pat
     def no_teacher(*args, **kwargs):
         raise AssertionError("the teacher was loaded although its logits were cached")
 
-    monkeypatch.setattr("emotion.serving.backends.Predictor", no_teacher)
+    monkeypatch.setattr("emotion.inference.predictor.Predictor", no_teacher)
     np.testing.assert_array_equal(teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path), first)
     # The cached file itself is a teacher (what a recipe can ship); other data or truncation is a new key.
     cached = next(tmp_path.glob("*.npz"))
@@ -72,9 +73,12 @@ def test_logits_for_other_data_are_refused_in_one_line(data_dir: Path, tiny_mode
     cached = str(next(tmp_path.glob("*.npz")))
     other = datamodule(data_dir, tiny_model, seed=7).raw["train"]  # another seeded subset of the training split
     assert set(other["text"]) - set(train["text"])
-    with pytest.raises(ConfigError, match=r"^model\.teacher=.*: these logits were computed for other training data "
-                                          r"\(\d+ of this run's 96 training rows \(text, label, data\.max_length\) "
-                                          r"are not among its 96, the first row \d+: [^\n]*$"):
+    with pytest.raises(
+        ConfigError,
+        match=r"^model\.teacher=.*: these logits were computed for other training data "
+        r"\(\d+ of this run's 96 training rows \(text, label, data\.max_length\) "
+        r"are not among its 96, the first row \d+: [^\n]*$",
+    ):
         teacher_logits(cached, other["text"], other["label"], 128, tmp_path)
     relabelled = [(label + 1) % 6 for label in train["label"]]
     with pytest.raises(ConfigError, match="other training data"):
@@ -83,19 +87,22 @@ def test_logits_for_other_data_are_refused_in_one_line(data_dir: Path, tiny_mode
         teacher_logits(cached, train["text"], train["label"], 64, tmp_path)
 
 
-def test_a_run_on_a_subset_of_the_teachers_data_takes_its_rows(data_dir: Path, tiny_model: Path,
-                                                                 tmp_path: Path) -> None:
+def test_a_run_on_a_subset_of_the_teachers_data_takes_its_rows(
+    data_dir: Path, tiny_model: Path, tmp_path: Path
+) -> None:
     # What lets a shipped logits file serve `debug=...` and `data.max_samples=...` runs of the student recipe.
     train = datamodule(data_dir, tiny_model).raw["train"]
     full = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
     cached = str(next(tmp_path.glob("*.npz")))
     subset = train.select([40, 3, 17, 3])  # any order, a row twice
-    np.testing.assert_array_equal(teacher_logits(cached, subset["text"], subset["label"], 128, tmp_path),
-                                  full[[40, 3, 17, 3]])
+    np.testing.assert_array_equal(
+        teacher_logits(cached, subset["text"], subset["label"], 128, tmp_path), full[[40, 3, 17, 3]]
+    )
 
 
-def test_a_list_of_teachers_is_an_ensemble_of_their_log_probabilities(data_dir: Path, tiny_model: Path,
-                                                                        tmp_path: Path) -> None:
+def test_a_list_of_teachers_is_an_ensemble_of_their_log_probabilities(
+    data_dir: Path, tiny_model: Path, tmp_path: Path
+) -> None:
     train = datamodule(data_dir, tiny_model).raw["train"]
     single = teacher_logits(str(tiny_model), train["text"], train["label"], 128, tmp_path)
     cached = next(tmp_path.glob("*.npz"))
@@ -106,8 +113,9 @@ def test_a_list_of_teachers_is_an_ensemble_of_their_log_probabilities(data_dir: 
     expected = (F.log_softmax(torch.from_numpy(single), -1) + F.log_softmax(torch.from_numpy(single * 3), -1)) / 2
     np.testing.assert_allclose(ensemble, expected.numpy(), rtol=1e-5, atol=1e-6)
     # The model folder itself in the list: its logits come from the cache, the same as the file's.
-    np.testing.assert_allclose(teacher_logits([str(tiny_model), members[1]], train["text"], train["label"], 128,
-                                              tmp_path), ensemble, rtol=1e-6)
+    np.testing.assert_allclose(
+        teacher_logits([str(tiny_model), members[1]], train["text"], train["label"], 128, tmp_path), ensemble, rtol=1e-6
+    )
     with pytest.raises(ConfigError, match=r"^model\.teacher=.*missing\.npz: no such logits file$"):
         teacher_logits([members[0], str(tmp_path / "missing.npz")], train["text"], train["label"], 128, tmp_path)
 
@@ -121,17 +129,25 @@ def relabelled_teacher(tiny_model: Path, out: Path, labels: list[str]) -> Path:
     return out
 
 
-def test_a_teacher_with_other_labels_stops_the_training_command_in_one_line(tiny_model: Path, data_dir: Path,
-                                                                           tmp_path: Path) -> None:
+def test_a_teacher_with_other_labels_stops_the_training_command_in_one_line(
+    capsys, monkeypatch, tiny_model: Path, data_dir: Path, tmp_path: Path
+) -> None:
     teacher = relabelled_teacher(tiny_model, tmp_path / "sentiment", ["negative", "neutral", "positive"])
-    result = subprocess.run(
-        [sys.executable, "-m", "emotion.train", "debug=default", f"data.source={data_dir}",
-         f"model.pretrained={tiny_model}", f"model.teacher={teacher}", f"hydra.run.dir={tmp_path / 'run'}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300)
-    assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == (
+    result = run_command(
+        capsys,
+        monkeypatch,
+        "emotion.train",
+        "debug=default",
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"model.teacher={teacher}",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
+    assert result.code != 0
+    assert result.err_lines[-1] == (
         f"error: model.teacher={teacher}: its labels are negative, neutral, positive, not this data's sadness, joy, "
-        "love, anger, fear, surprise (in that order): a teacher for another task?")
+        "love, anger, fear, surprise (in that order): a teacher for another task?"
+    )
     assert not list((tmp_path / "run").glob("checkpoints/*.ckpt"))
 
 
@@ -150,9 +166,17 @@ def fitted(data_dir: Path, tiny_model: Path, **model_args) -> tuple[EmotionClass
     L.seed_everything(7, workers=True)
     module = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16, max_samples=SLICE, seed=3)
     model = EmotionClassifier(str(tiny_model), lr=3e-3, **model_args)
-    L.Trainer(max_steps=8, accelerator="cpu", logger=False, enable_checkpointing=False, enable_progress_bar=False,
-              enable_model_summary=False, num_sanity_val_steps=0, limit_val_batches=0,
-              use_distributed_sampler=False).fit(model, datamodule=module)
+    L.Trainer(
+        max_steps=8,
+        accelerator="cpu",
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        num_sanity_val_steps=0,
+        limit_val_batches=0,
+        use_distributed_sampler=False,
+    ).fit(model, datamodule=module)
     return model, module
 
 
@@ -164,13 +188,15 @@ def test_alpha_one_reproduces_plain_fine_tuning_exactly(data_dir: Path, tiny_mod
 
     build_tiny_checkpoint(teacher, load_splits(str(data_dir))["train"]["text"][:2000], seed=1)
     plain, _ = fitted(data_dir, tiny_model)
-    same, module = fitted(data_dir, tiny_model, teacher=str(teacher), distill_alpha=1.0,
-                          teacher_cache_dir=str(tmp_path / "cache"))
+    same, module = fitted(
+        data_dir, tiny_model, teacher=str(teacher), distill_alpha=1.0, teacher_cache_dir=str(tmp_path / "cache")
+    )
     assert "teacher_logits" in module.dataset("train").column_names
     for (name, a), (_, b) in zip(plain.state_dict().items(), same.state_dict().items(), strict=True):
         assert torch.equal(a, b), name
-    distilled, _ = fitted(data_dir, tiny_model, teacher=str(teacher), distill_alpha=0.0,
-                          teacher_cache_dir=str(tmp_path / "cache"))
+    distilled, _ = fitted(
+        data_dir, tiny_model, teacher=str(teacher), distill_alpha=0.0, teacher_cache_dir=str(tmp_path / "cache")
+    )
     weights = "model.classifier.weight"
     assert not torch.equal(distilled.state_dict()[weights], plain.state_dict()[weights])
 
@@ -193,11 +219,14 @@ def test_distillation_pulls_the_student_toward_the_teacher(data_dir: Path, tiny_
     assert (predicted == 5).float().mean() > 0.9
 
 
-@pytest.mark.parametrize(("override", "message"), [
-    ("model.distill_alpha=1.5", r"^model\.distill_alpha=1\.5: expected a number >= 0\.0 and <= 1\.0$"),
-    ("model.distill_temperature=0", r"^model\.distill_temperature=0: expected a number >= 0\.1$"),
-    ("model.teacher={a: 1}", r"^model\.teacher=\{'a': 1\}: expected "),
-])
+@pytest.mark.parametrize(
+    ("override", "message"),
+    [
+        ("model.distill_alpha=1.5", r"^model\.distill_alpha=1\.5: expected a number >= 0\.0 and <= 1\.0$"),
+        ("model.distill_temperature=0", r"^model\.distill_temperature=0: expected a number >= 0\.1$"),
+        ("model.teacher={a: 1}", r"^model\.teacher=\{'a': 1\}: expected "),
+    ],
+)
 def test_distillation_keys_are_validated(make_config, override: str, message: str) -> None:
     with pytest.raises(ConfigError, match=message):
         validate(make_config(override))
@@ -224,8 +253,14 @@ def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, t
     cache = tmp_path / "teacher_logits"
     teacher = f"[{teacher_run},{teacher_run}]" if ensemble else teacher_run  # the final evaluation reloads either
     # debug=default keeps a best checkpoint, which the final evaluation reloads (fast_dev_run keeps none).
-    cfg = make_config("debug=default", "~callbacks.umap", f"model.teacher={teacher}",
-                      f"model.teacher_cache_dir={cache}", "model.distill_alpha=0.3", "model.distill_temperature=4")
+    cfg = make_config(
+        "debug=default",
+        "~callbacks.umap",
+        f"model.teacher={teacher}",
+        f"model.teacher_cache_dir={cache}",
+        "model.distill_alpha=0.3",
+        "model.distill_temperature=4",
+    )
     validate(cfg)
     metrics = train(cfg)
     assert "val/acc" in metrics and len(list(cache.glob("*.npz"))) == 1
@@ -244,60 +279,3 @@ def test_make_train_trains_the_student_on_the_shipped_teacher_logits(make_config
     assert "experiment=distill_minilm" in recipe and re.search(r"^train:\n\t.*\$\(MAIN\)", makefile, re.M)
     metrics = train(make_config(*recipe, "debug=fdr"))
     assert 0 <= metrics["val/acc"] <= 1
-
-
-def test_cross_fitted_logits_score_each_row_with_the_teacher_that_left_it_out(data_dir: Path, tmp_path: Path) -> None:
-    from emotion.data import load_splits
-    from emotion.data.local_files import write_training_dir
-    from emotion.distillation import fold_of, out_of_fold_logits, save_logits
-
-    train = load_splits(str(data_dir))["train"].select(range(300))
-    texts, labels = train["text"], train["label"]
-    fold = fold_of(labels, 2, seed=1)
-    for label in set(labels):  # stratified: each class split evenly over the folds
-        assert abs(int((fold[np.asarray(labels) == label] == 0).sum()) * 2 - labels.count(label)) <= 1
-
-    kept = np.flatnonzero(fold != 1)
-    written = load_splits(str(write_training_dir(data_dir, texts, labels, tmp_path / "fold1", rows=kept)))
-    assert written["train"]["text"] == [texts[i] for i in kept] and written["train"]["label"] == [labels[i] for i in kept]
-    assert written["validation"]["text"] == load_splits(str(data_dir))["validation"]["text"]
-
-    teachers = []  # two "teachers" as logits files over all rows: one always says class 0, the other class 1
-    for index in range(2):
-        logits = np.zeros((len(texts), 6), dtype=np.float32)
-        logits[:, index] = 5.0
-        save_logits(tmp_path / f"teacher{index}.npz", logits, texts, labels, 128, f"teacher {index}")
-        teachers.append(str(tmp_path / f"teacher{index}.npz"))
-    crossfit = out_of_fold_logits(teachers, texts, labels, fold, 128, tmp_path / "cache")
-    np.testing.assert_array_equal(crossfit.argmax(-1), fold)
-    save_logits(tmp_path / "crossfit.npz", crossfit, texts, labels, 128, "cross-fitted")
-    np.testing.assert_array_equal(teacher_logits(str(tmp_path / "crossfit.npz"), texts, labels, 128, tmp_path), crossfit)
-    with pytest.raises(ValueError, match="^training row 1: a line break"):
-        write_training_dir(data_dir, [texts[0], "two\nlines"], labels[:2], tmp_path / "bad")
-    with pytest.raises(ValueError, match="1 teachers for 2 folds"):
-        out_of_fold_logits(teachers[:1], texts, labels, fold, 128, tmp_path / "cache")
-
-
-def test_augmented_rows_are_the_training_rows_then_perturbed_copies_with_their_labels(data_dir: Path,
-                                                                                      tmp_path: Path) -> None:
-    from collections import Counter
-
-    from emotion.data import load_splits
-    from emotion.data.local_files import write_training_dir
-    from emotion.distillation import augmented
-
-    train = load_splits(str(data_dir))["train"].select(range(200))
-    sources, source_labels = list(train["text"]), list(train["label"])
-    texts, labels = augmented(sources, source_labels, copies=2, seed=3)
-    assert (texts, labels) == augmented(sources, source_labels, copies=2, seed=3)  # the same rows again
-    assert texts[:200] == sources and labels == source_labels * 3
-    changed = 0
-    for index, copy in enumerate(texts[200:]):
-        words = copy.split()
-        assert words and not Counter(words) - Counter(sources[index % 200].split())  # its source's words only
-        changed += copy != sources[index % 200]
-    assert changed > 300  # nearly every copy differs from its source (a one-word text cannot)
-    assert texts[200:400] != texts[400:]  # each copy draws its own perturbations
-
-    written = load_splits(str(write_training_dir(data_dir, texts, labels, tmp_path / "augmented")))
-    assert written["train"]["text"] == texts and written["train"]["label"] == labels

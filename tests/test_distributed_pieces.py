@@ -4,12 +4,8 @@ global-batch loss, and the config keys."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import pytest
 import torch
 import torch.distributed as dist
 from lightning.fabric.utilities.data import AttributeDict
@@ -18,7 +14,7 @@ from emotion.data.sampling import EpochOrder, shard
 from emotion.models.classifier import EmotionClassifier
 from emotion.training.resume import AtomicCheckpointIO, resume_path
 from emotion.utils.resolvers import launch_id
-from tests.conftest import ROOT
+from tests.helpers.commands import run_command
 
 
 def test_the_order_depends_on_seed_and_epoch_only_and_ranks_share_it() -> None:
@@ -38,8 +34,8 @@ def test_the_order_depends_on_seed_and_epoch_only_and_ranks_share_it() -> None:
         sampler.set_epoch(2)
         ranks.append(list(sampler))
     assert len(ranks[0]) == len(ranks[1]) == len(sampler) == 52  # padded to equal shares
-    steps = [sorted(ranks[0][i:i + 4] + ranks[1][i:i + 4]) for i in range(0, 52, 4)]
-    assert steps[:12] == [sorted(order[i:i + 8]) for i in range(0, 96, 8)]
+    steps = [sorted(ranks[0][i : i + 4] + ranks[1][i : i + 4]) for i in range(0, 52, 4)]
+    assert steps[:12] == [sorted(order[i : i + 8]) for i in range(0, 96, 8)]
     assert shard(list(range(5)), 1, 2) == [1, 3, 0]
 
 
@@ -108,16 +104,16 @@ def test_class_weighted_loss_under_ddp_is_the_global_batch_loss(monkeypatch) -> 
     assert torch.allclose((grads[0] + grads[1]) / 2, whole, atol=1e-6)
 
 
-def test_bad_distributed_settings_stop_in_one_line(tmp_path: Path, tiny_model: Path) -> None:
-    result = subprocess.run([sys.executable, "-m", "emotion.train", "debug=default", f"model.pretrained={tiny_model}",
-                             "distributed.timeout_s=0", f"hydra.run.dir={tmp_path}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == "error: distributed.timeout_s=0: expected a number >= 1.0 or null"
-    restarts_without_id = {"TORCHELASTIC_MAX_RESTARTS": "3", "TORCHELASTIC_RUN_ID": "none"}
-    result = subprocess.run([sys.executable, "-m", "emotion.train", "debug=default", f"model.pretrained={tiny_model}"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=120,
-                            env={**os.environ, **restarts_without_id})
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith(
-        "error: torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...)")
+def test_bad_distributed_settings_stop_in_one_line(capsys, monkeypatch, tmp_path: Path, tiny_model: Path) -> None:
+    train = ["emotion.train", "debug=default", f"model.pretrained={tiny_model}"]
+    result = run_command(capsys, monkeypatch, *train, "distributed.timeout_s=0", f"hydra.run.dir={tmp_path}")
+    assert result.code == 1
+    assert result.err_lines[-1] == "error: distributed.timeout_s=0: expected a number >= 1.0 or null"
+    monkeypatch.setenv("TORCHELASTIC_MAX_RESTARTS", "3")  # torchrun's restarts, without a job id
+    monkeypatch.setenv("TORCHELASTIC_RUN_ID", "none")
+    monkeypatch.chdir(tmp_path)  # where a run dir named for the time would go
+    result = run_command(capsys, monkeypatch, *train)
+    assert result.code == 1
+    assert result.err_lines[-1].startswith(
+        "error: torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...)"
+    )

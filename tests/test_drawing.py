@@ -22,8 +22,13 @@ def test_the_drawing_process_imports_no_trainer_library() -> None:
 
 def test_a_figure_that_fails_to_draw_raises_its_error_in_the_job(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="cannot draw the map"):  # at the next figure, or at the latest at finish
-        publish.publish(SimpleNamespace(global_step=0, loggers=[]), drawing_probes.broken_figure, ("the map",),
-                        "val/x", tmp_path / "x.png")
+        publish.publish(
+            SimpleNamespace(global_step=0, loggers=[]),
+            drawing_probes.broken_figure,
+            ("the map",),
+            "val/x",
+            tmp_path / "x.png",
+        )
         publish.finish()
     publish.forget()
     assert not (tmp_path / "x.png").exists()
@@ -73,9 +78,17 @@ def test_the_map_takes_the_configured_layout_epochs() -> None:
     assert not np.allclose(few, umap_coordinates(features, labels, seed=1, n_epochs=50)[0])
 
 
-@pytest.mark.parametrize(("environ", "zero"), [({}, True), ({"RANK": "0", "LOCAL_RANK": "0"}, True),
-                                               ({"RANK": "1"}, False), ({"LOCAL_RANK": "1"}, False),
-                                               ({"NODE_RANK": "1"}, False), ({"SLURM_PROCID": "3"}, False)])
+@pytest.mark.parametrize(
+    ("environ", "zero"),
+    [
+        ({}, True),
+        ({"RANK": "0", "LOCAL_RANK": "0"}, True),
+        ({"RANK": "1"}, False),
+        ({"LOCAL_RANK": "1"}, False),
+        ({"NODE_RANK": "1"}, False),
+        ({"SLURM_PROCID": "3"}, False),
+    ],
+)
 def test_only_global_rank_zero_starts_it(monkeypatch, environ: dict, zero: bool) -> None:
     for name in ("RANK", "LOCAL_RANK", "NODE_RANK", "SLURM_PROCID"):
         monkeypatch.delenv(name, raising=False)

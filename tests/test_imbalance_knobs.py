@@ -21,18 +21,21 @@ def test_balanced_weights_give_every_class_the_same_total() -> None:
 
 
 def test_fit_weighs_classes_by_their_training_frequency(data_dir: Path, tiny_model: Path) -> None:
-    datamodule = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16,
-                                   max_samples={"train": 300, "validation": 32, "test": 32})
+    datamodule = EmotionDataModule(
+        str(data_dir), str(tiny_model), batch_size=16, max_samples={"train": 300, "validation": 32, "test": 32}
+    )
     model = EmotionClassifier(str(tiny_model), lr=1e-3, class_weighting=True, label_smoothing=0.1)
-    L.Trainer(fast_dev_run=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-              enable_model_summary=False).fit(model, datamodule=datamodule)
+    L.Trainer(
+        fast_dev_run=1, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
+    ).fit(model, datamodule=datamodule)
     expected = balanced_class_weights(datamodule.raw["train"]["label"])
     torch.testing.assert_close(model.class_weights, expected)
     assert expected[2] > 1 > expected[1]  # love is rarer than average, joy commoner
 
     logits, labels = torch.randn(8, 6), torch.tensor([0, 1, 2, 3, 4, 5, 2, 5])
-    torch.testing.assert_close(model.training_loss(logits, labels),
-                               F.cross_entropy(logits, labels, weight=expected, label_smoothing=0.1))
+    torch.testing.assert_close(
+        model.training_loss(logits, labels), F.cross_entropy(logits, labels, weight=expected, label_smoothing=0.1)
+    )
     assert not torch.allclose(model.training_loss(logits, labels), F.cross_entropy(logits, labels))
 
 

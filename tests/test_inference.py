@@ -14,6 +14,7 @@ from transformers import pipeline
 
 from emotion.data.labels import EMOTIONS
 from tests.conftest import ROOT, assert_png
+from tests.helpers.commands import Ran, run_command
 from tests.helpers.service import call, running_service
 
 
@@ -28,8 +29,9 @@ def test_export_writes_three_agreeing_models_and_a_card(exported) -> None:
     card = (out / "README.md").read_text()
     assert "pipeline_tag: text-classification" in card and f"{report['torch/test']['test/acc']:.4f}" in card
     quantized = onnx.load(out / "model_int8.onnx").graph
-    weights = [onnx.numpy_helper.to_array(init) for init in quantized.initializer
-               if init.data_type == onnx.TensorProto.INT8]
+    weights = [
+        onnx.numpy_helper.to_array(init) for init in quantized.initializer if init.data_type == onnx.TensorProto.INT8
+    ]
     # 7-bit weights (reduce_range): full-range int8 overflows the int16 pair sums of CPUs without VNNI.
     assert weights and max(int(abs(w.astype(int)).max()) for w in weights) <= 64
     assert {"DynamicQuantizeLinear", "MatMulInteger"} <= {node.op_type for node in quantized.node}
@@ -37,50 +39,71 @@ def test_export_writes_three_agreeing_models_and_a_card(exported) -> None:
     assert {item["label"] for item in scores} == set(EMOTIONS)
 
 
-def predict_cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emotion.predict", *args], cwd=ROOT, input=stdin,
-                          capture_output=True, text=True, timeout=120)
+@pytest.fixture
+def predict(capsys, monkeypatch):
+    """`python -m emotion.predict ARGS`, in this process."""
+
+    def run(*args: str, stdin: str | None = None) -> Ran:
+        return run_command(capsys, monkeypatch, "emotion.predict", *args, stdin=stdin)
+
+    return run
 
 
 @pytest.mark.parametrize("backend", ["torch", "onnx-int8"])
-def test_predict_texts_and_stdin(exported, backend: str) -> None:
+def test_predict_texts_and_stdin(exported, predict, backend: str) -> None:
     model = f"model={exported[0]}"
-    result = predict_cli(model, "--backend", backend, "i feel great", "that was terrifying")
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stderr == ""  # no weight-loading bars or other library chatter
-    rows = [json.loads(line) for line in result.stdout.splitlines()]
+    result = predict(model, "--backend", backend, "i feel great", "that was terrifying")
+    assert result.code == 0, result.err[-2000:]
+    assert result.err == ""  # no weight-loading bars or other library chatter
+    rows = [json.loads(line) for line in result.out.splitlines()]
     assert [row["text"] for row in rows] == ["i feel great", "that was terrifying"]
     for row in rows:
         assert set(row["probabilities"]) == set(EMOTIONS)
         assert sum(row["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
         assert row["label"] == max(row["probabilities"], key=row["probabilities"].get)
-    piped = predict_cli(model, "--backend", backend, stdin="i feel great\nthat was terrifying\n")
-    assert [json.loads(line)["probabilities"] for line in piped.stdout.splitlines()] == [r["probabilities"] for r in rows]
+    piped = predict(model, "--backend", backend, stdin="i feel great\nthat was terrifying\n")
+    assert piped.code == 0, piped.err[-2000:]
+    assert [json.loads(line)["probabilities"] for line in piped.out.splitlines()] == [r["probabilities"] for r in rows]
 
 
-def test_predict_file_to_csv_with_truncation_warning(exported, tmp_path: Path) -> None:
+def test_predict_file_to_csv_with_truncation_warning(exported, predict, tmp_path: Path) -> None:
     source = tmp_path / "tweets.jsonl"
     texts = ["i feel great", "word " * 300, "i am sad"]
     source.write_text("".join(json.dumps({"text": t}) + "\n" for t in texts))
-    result = predict_cli(f"model={exported[0]}", "--file", str(source), "--output", str(tmp_path / "out.csv"))
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert "warning: text 2 is longer than 128 tokens and was truncated" in result.stderr
+    result = predict(f"model={exported[0]}", "--file", str(source), "--output", str(tmp_path / "out.csv"))
+    assert result.code == 0, result.err[-2000:]
+    assert "warning: text 2 is longer than 128 tokens and was truncated" in result.err
     with (tmp_path / "out.csv").open() as handle:
         rows = list(csv.DictReader(handle))
     assert [row["text"] for row in rows] == texts and [row["truncated"] for row in rows] == ["False", "True", "False"]
 
 
-def test_predict_plot_and_bad_input(exported, tmp_path: Path) -> None:
-    plotted = predict_cli(f"model={exported[0]}", "i feel great", "--plot", str(tmp_path / "p.png"))
-    assert plotted.returncode == 0, plotted.stderr[-2000:]
+def test_predict_plot_and_bad_input(exported, predict, tmp_path: Path) -> None:
+    plotted = predict(f"model={exported[0]}", "i feel great", "--plot", str(tmp_path / "p.png"))
+    assert plotted.code == 0, plotted.err[-2000:]
     assert_png(tmp_path / "p.png")
     (tmp_path / "bad.txt").write_text("fine text\n\n")
-    bad = predict_cli(f"model={exported[0]}", "--file", str(tmp_path / "bad.txt"))
-    assert bad.returncode != 0 and bad.stderr.strip().splitlines()[-1] == f"error: {tmp_path / 'bad.txt'}:2: empty text"
-    empty = predict_cli(f"model={exported[0]}", "   ")
-    assert empty.stderr.strip().splitlines()[-1] == "error: argument 1: empty text"
+    bad = predict(f"model={exported[0]}", "--file", str(tmp_path / "bad.txt"))
+    assert bad.code != 0 and bad.err_lines[-1] == f"error: {tmp_path / 'bad.txt'}:2: empty text"
+    empty = predict(f"model={exported[0]}", "   ")
+    assert empty.code != 0 and empty.err_lines[-1] == "error: argument 1: empty text"
 
 
+@pytest.mark.slow
+def test_the_predict_command_line_prints_its_rows_and_nothing_else(exported) -> None:
+    """What only a fresh process shows: no library's warning, bar or banner reaches the terminal."""
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion.predict", f"model={exported[0]}", "i feel great"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0 and result.stderr == "", result.stderr[-2000:]
+    assert [json.loads(line)["text"] for line in result.stdout.splitlines()] == ["i feel great"]
+
+
+@pytest.mark.slow
 def test_http_service_on_localhost(exported) -> None:
     with running_service(exported[0], "--backend", "onnx", "--max-texts", "4", "--max-chars", "100") as base:
         status, health = call(f"{base}/health")
@@ -103,7 +126,7 @@ def test_http_service_on_localhost(exported) -> None:
 def test_predictor_batches_by_length_within_budget_and_keeps_order(exported) -> None:
     import numpy as np
 
-    from emotion.serving import Predictor
+    from emotion.inference import Predictor
 
     predictor = Predictor(exported[0], batch_size=4, max_tokens=40)
     texts = ["a b c d e f g h i j k l m n", "hi", "i feel so very happy today", "no", "ok then", "so sad", "yes"]

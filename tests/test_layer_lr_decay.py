@@ -22,8 +22,12 @@ def test_each_layer_trains_at_decay_times_the_one_above(tiny_model: Path) -> Non
     model = EmotionClassifier(str(tiny_model), lr=1e-3, weight_decay=0.01, layer_lr_decay=0.5)
     layers = model.model.config.num_hidden_layers
     groups = model.parameter_groups()
-    lr_of = {name: group["lr"] for name, parameter in model.model.named_parameters() for group in groups
-             if any(parameter is member for member in group["params"])}
+    lr_of = {
+        name: group["lr"]
+        for name, parameter in model.model.named_parameters()
+        for group in groups
+        if any(parameter is member for member in group["params"])
+    }
     assert len(lr_of) == len(list(model.model.parameters()))  # every parameter in exactly one group
     assert sum(len(group["params"]) for group in groups) == len(lr_of)
     assert lr_of["classifier.weight"] == pytest.approx(1e-3)

@@ -205,5 +205,7 @@ def test_missing_directory_and_unreachable_hub(tmp_path: Path) -> None:
     # conftest sets HF_HUB_OFFLINE=1, so the Hub path fails fast and says so, with the offline alternative.
     with pytest.raises(SourceError) as caught:
         load_splits("dair-ai/emotion")
-    assert str(caught.value) == ("cannot reach the Hugging Face Hub for data set 'dair-ai/emotion'; "
-                                 "offline, use data=carer (shipped with the package) or data.source=/path/to/data_dir")
+    assert str(caught.value) == (
+        "cannot reach the Hugging Face Hub for data set 'dair-ai/emotion'; "
+        "offline, use data=carer (shipped with the package) or data.source=/path/to/data_dir"
+    )

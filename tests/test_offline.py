@@ -14,9 +14,12 @@ from emotion.utils.errors import UserError, one_line_errors
 from emotion.utils.hub import SourceError, from_pretrained
 from emotion.utils.resolvers import package_dir
 from tests.conftest import ROOT
+from tests.helpers.commands import run_command
 
-HUB_MODEL_LINE = ("error: cannot reach the Hugging Face Hub for 'distilbert-base-uncased'; offline, use "
-                  "model=minilm_offline (installed) or model.pretrained=/path/to/model_dir")
+HUB_MODEL_LINE = (
+    "error: cannot reach the Hugging Face Hub for 'distilbert-base-uncased'; offline, use "
+    "model=minilm_offline (installed) or model.pretrained=/path/to/model_dir"
+)
 
 
 def test_hub_model_offline_is_one_line_with_the_alternative() -> None:
@@ -61,14 +64,16 @@ def run(*command: str) -> subprocess.CompletedProcess:
     return subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=600)
 
 
-def test_cli_needing_the_hub_stops_with_one_clear_line(tmp_path: Path) -> None:
-    result = run(sys.executable, "-m", "emotion.train", "experiment=finetune", "logger=csv",
-                 f"hydra.run.dir={tmp_path}")
-    assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1] == HUB_MODEL_LINE
-    assert "Traceback" not in result.stderr and "Error executing job" not in result.stderr
+def test_cli_needing_the_hub_stops_with_one_clear_line(capsys, monkeypatch, tmp_path: Path) -> None:
+    result = run_command(
+        capsys, monkeypatch, "emotion.train", "experiment=finetune", "logger=csv", f"hydra.run.dir={tmp_path}"
+    )
+    assert result.code == 1
+    assert result.err_lines[-1] == HUB_MODEL_LINE
+    assert "Traceback" not in result.err and "Error executing job" not in result.err
 
 
+@pytest.mark.slow
 def test_make_train_runs_the_main_job_offline(tmp_path: Path) -> None:
     """The README's main-job command with extra overrides passed through (fast_dev_run keeps it to seconds)."""
     result = run("make", "train", f"PY={sys.executable}", f"ARGS=debug=fdr hydra.run.dir={tmp_path}")

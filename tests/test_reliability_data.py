@@ -18,8 +18,11 @@ from emotion.data.labels import EMOTIONS
 from tests.test_local_files import expect_error, write_dataset
 
 # Text a user could put in a file: no line breaks (one text per line in .txt), no NUL, no lone surrogates.
-TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\u2028\u2029\x85"),
-               min_size=1, max_size=40).filter(lambda t: t.strip() and t.strip() != "text")
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cs", "Cc"), blacklist_characters="\ufeff\u2028\u2029\x85"),
+    min_size=1,
+    max_size=40,
+).filter(lambda t: t.strip() and t.strip() != "text")
 ROWS = st.lists(st.tuples(TEXT, st.sampled_from(EMOTIONS)), min_size=1, max_size=8)
 FORMATS = ("txt", "csv", "jsonl")
 

@@ -10,13 +10,15 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from emotion.serving import Predictor
+from emotion.inference import Predictor
 from emotion.serving.app import create_app
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=30),
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(["text", "texts", "x"]) | st.text(max_size=5),
-                                                               inner, max_size=4),
+    lambda inner: (
+        st.lists(inner, max_size=4)
+        | st.dictionaries(st.sampled_from(["text", "texts", "x"]) | st.text(max_size=5), inner, max_size=4)
+    ),
     max_leaves=12,
 )
 FUZZ = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -46,9 +48,14 @@ def test_arbitrary_unicode_never_gives_a_500(client: TestClient, texts: list[str
 
 
 def test_texts_that_are_not_text_are_refused(client: TestClient) -> None:
-    for text, detail in [("\ud800", "text 0: not valid Unicode (a lone surrogate)"),
-                         ("a\x00b", "text 0: not text (contains a NUL byte)"), ("  ", "text 0: empty text")]:
-        response = client.post("/predict", content=json.dumps({"text": text}), headers={"content-type": "application/json"})
+    for text, detail in [
+        ("\ud800", "text 0: not valid Unicode (a lone surrogate)"),
+        ("a\x00b", "text 0: not text (contains a NUL byte)"),
+        ("  ", "text 0: empty text"),
+    ]:
+        response = client.post(
+            "/predict", content=json.dumps({"text": text}), headers={"content-type": "application/json"}
+        )
         assert (response.status_code, response.json()["detail"]) == (422, detail)
 
 

@@ -17,22 +17,36 @@ import torch
 from emotion.training.job import train
 from tests.conftest import ROOT
 from tests.helpers.batch_probe import PROBE, samples_per_step
+from tests.helpers.commands import run_command
 from tests.helpers.wandb_records import history
 
 FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
 
 
 def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
-    result = subprocess.run([sys.executable, "-m", "emotion.train", *args], cwd=ROOT, capture_output=True, text=True,
-                            timeout=timeout)
+    result = subprocess.run(
+        [sys.executable, "-m", "emotion.train", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return result
 
 
-def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(tmp_path: Path, tiny_model: Path,
-                                                                data_dir: Path) -> None:
-    cli("-m", "debug=fdr", "model.lr=1e-3,3e-3", "seed=1,2,3", f"data.source={data_dir}",
-        f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}")
+def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(
+    capsys, monkeypatch, tmp_path: Path, tiny_model: Path, data_dir: Path
+) -> None:
+    ran = run_command(
+        capsys,
+        monkeypatch,
+        "emotion.train",
+        "-m",
+        "debug=fdr",
+        "model.lr=1e-3,3e-3",
+        "seed=1,2,3",
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.sweep.dir={tmp_path}",
+    )
+    assert ran.code == 0, ran.err[-3000:]
     assert sorted(int(p.parent.name) for p in tmp_path.glob("*/metrics.json")) == list(range(6))
     jobs = pd.read_csv(tmp_path / "jobs.csv")
     assert len(jobs) == 6 and jobs["val/f1_weighted"].is_monotonic_decreasing
@@ -74,9 +88,16 @@ def test_wandb_offline_run_holds_the_metrics(make_config) -> None:
     assert logged["test/confusion_matrix/_type"] == ["images/separated"]  # the confusion-matrix image went too
 
 
+@pytest.mark.slow
 def test_two_process_cpu_ddp_keeps_the_global_batch(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    cli("trainer=ddp_cpu_sim", *FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}",
-        f"hydra.run.dir={tmp_path}", PROBE)
+    cli(
+        "trainer=ddp_cpu_sim",
+        *FAST,
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.run.dir={tmp_path}",
+        PROBE,
+    )
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     # 512 training examples, global batch 64 = 32 per process x 2 processes: 8 optimizer steps of 64 samples,
     # exactly as on one device.
@@ -88,14 +109,28 @@ def test_two_process_cpu_ddp_keeps_the_global_batch(tmp_path: Path, tiny_model: 
     assert [p.name for p in tmp_path.parent.iterdir() if p.name.startswith(tmp_path.name)] == [tmp_path.name]
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_the_same_number_of_steps(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     # 1024 examples / batch 16 = 64 steps per epoch, 3 epochs: 192 optimizer steps in all.
-    args = [*FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}", f"hydra.run.dir={tmp_path}",
-            "data.max_samples.train=1024", "data.batch_size=16", "trainer.max_epochs=3",
-            "callbacks.periodic_checkpoint.every_n_train_steps=5", "callbacks.periodic_checkpoint.train_time_interval=null"]
+    args = [
+        *FAST,
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.run.dir={tmp_path}",
+        "data.max_samples.train=1024",
+        "data.batch_size=16",
+        "trainer.max_epochs=3",
+        "callbacks.periodic_checkpoint.every_n_train_steps=5",
+        "callbacks.periodic_checkpoint.train_time_interval=null",
+    ]
     periodic = tmp_path / "checkpoints" / "last_periodic.ckpt"
-    process = subprocess.Popen([sys.executable, "-m", "emotion.train", *args], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emotion.train", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline = time.monotonic() + 300
     while time.monotonic() < deadline and process.poll() is None:
         if periodic.is_file() and torch.load(periodic, weights_only=False)["global_step"] >= 70:
@@ -114,18 +149,30 @@ def test_killed_run_resumes_to_the_same_number_of_steps(tmp_path: Path, tiny_mod
 
 
 def test_same_seed_same_metrics_on_cpu(make_config) -> None:
-    overrides = ["data.max_samples={train: 256, validation: 128, test: 128}", "~callbacks.umap", "trainer.deterministic=true"]
+    overrides = [
+        "data.max_samples={train: 256, validation: 128, test: 128}",
+        "~callbacks.umap",
+        "trainer.deterministic=true",
+    ]
     first = train(make_config(*overrides))
     second = train(make_config(*overrides))
     for name in ("val/acc", "val/loss", "test/f1_weighted", "test/loss"):
         assert first[name] == second[name]
 
 
-def test_plain_ddp_is_refused_inside_a_multirun(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "emotion.train", "-m", "trainer=ddp_cpu_sim", "debug=fdr", f"data.source={data_dir}",
-         f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}"],
-        cwd=ROOT, capture_output=True, text=True, timeout=300,
+def test_plain_ddp_is_refused_inside_a_multirun(
+    capsys, monkeypatch, tmp_path: Path, tiny_model: Path, data_dir: Path
+) -> None:
+    result = run_command(
+        capsys,
+        monkeypatch,
+        "emotion.train",
+        "-m",
+        "trainer=ddp_cpu_sim",
+        "debug=fdr",
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.sweep.dir={tmp_path}",
     )
-    assert result.returncode != 0
-    assert "use trainer.strategy=ddp_spawn" in result.stderr
+    assert result.code != 0
+    assert "use trainer.strategy=ddp_spawn" in result.err

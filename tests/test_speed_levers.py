@@ -15,11 +15,18 @@ from emotion.utils.resolvers import fast_precision
 
 
 def fitted_optimizer(tiny_model: Path, data_dir: Path, **model_options) -> dict:
-    datamodule = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16,
-                                   max_samples={"train": 64, "validation": 16, "test": 16})
+    datamodule = EmotionDataModule(
+        str(data_dir), str(tiny_model), batch_size=16, max_samples={"train": 64, "validation": 16, "test": 16}
+    )
     model = EmotionClassifier(str(tiny_model), **model_options)
-    trainer = L.Trainer(fast_dev_run=1, logger=False, enable_checkpointing=False, enable_progress_bar=False,
-                        enable_model_summary=False, accelerator="cpu")
+    trainer = L.Trainer(
+        fast_dev_run=1,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        accelerator="cpu",
+    )
     trainer.fit(model, datamodule=datamodule)
     return trainer.optimizers[0].defaults
 
@@ -53,8 +60,13 @@ def test_periodic_checkpoint_is_every_ten_minutes(make_config) -> None:
 
 
 def first_batch_width(tiny_model: Path, data_dir: Path, **options) -> tuple[int, int]:
-    datamodule = EmotionDataModule(str(data_dir), str(tiny_model), batch_size=16,
-                                   max_samples={"train": 64, "validation": 16, "test": 16}, **options)
+    datamodule = EmotionDataModule(
+        str(data_dir),
+        str(tiny_model),
+        batch_size=16,
+        max_samples={"train": 64, "validation": 16, "test": 16},
+        **options,
+    )
     datamodule.setup()
     batch = next(iter(datamodule.eval_dataloader("validation")))
     longest = max(datamodule.lengths["validation"][:16])

@@ -31,13 +31,21 @@ FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
 
 
 def sweep(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def study_args(sweep_dir: Path, tiny_model: Path, data_dir: Path, *extra: str) -> list[str]:
-    return ["hparams_search=optuna", *FAST, f"data.source={data_dir}", f"model.pretrained={tiny_model}",
-            f"hydra.sweep.dir={sweep_dir}", "hydra.sweeper.sampler.n_startup_trials=2", *extra]
+    return [
+        "hparams_search=optuna",
+        *FAST,
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.sweep.dir={sweep_dir}",
+        "hydra.sweeper.sampler.n_startup_trials=2",
+        *extra,
+    ]
 
 
 def load(sweep_dir: Path, name: str = "debug") -> optuna.Study:
@@ -46,16 +54,26 @@ def load(sweep_dir: Path, name: str = "debug") -> optuna.Study:
 
 def test_search_space_reads_hydra_sweep_syntax() -> None:
     space, fixed = split_overrides(
-        {"model.lr": "tag(log, interval(1e-5, 2e-4))", "data.batch_size": "choice(32, 64)",
-         "trainer.max_epochs": "range(1, 4)", "model.warmup_ratio": 0.1},
-        ["seed=3", "model.weight_decay=tag(int, interval(0, 3))"])
-    assert space == {"model.lr": FloatDistribution(1e-5, 2e-4, log=True),
-                     "data.batch_size": CategoricalDistribution([32, 64]),
-                     "trainer.max_epochs": CategoricalDistribution([1, 2, 3]),
-                     "model.weight_decay": IntDistribution(0, 3)}
+        {
+            "model.lr": "tag(log, interval(1e-5, 2e-4))",
+            "data.batch_size": "choice(32, 64)",
+            "trainer.max_epochs": "range(1, 4)",
+            "model.warmup_ratio": 0.1,
+        },
+        ["seed=3", "model.weight_decay=tag(int, interval(0, 3))"],
+    )
+    assert space == {
+        "model.lr": FloatDistribution(1e-5, 2e-4, log=True),
+        "data.batch_size": CategoricalDistribution([32, 64]),
+        "trainer.max_epochs": CategoricalDistribution([1, 2, 3]),
+        "model.weight_decay": IntDistribution(0, 3),
+    }
     assert fixed == ["model.warmup_ratio=0.1", "seed=3"]
     assert trial_overrides({"model.lr": 1e-4, "data.group_by_length": True, "x": None}) == [
-        "model.lr=0.0001", "data.group_by_length=true", "x=null"]
+        "model.lr=0.0001",
+        "data.group_by_length=true",
+        "x=null",
+    ]
 
 
 def test_each_worker_gets_its_own_gpu_only_when_there_are_enough(make_config, monkeypatch) -> None:
@@ -69,14 +87,22 @@ def test_each_worker_gets_its_own_gpu_only_when_there_are_enough(make_config, mo
     assert slot_devices(2, cfg) == [[], []]
 
 
-@pytest.mark.parametrize(("override", "arguments", "message"), [
-    ("hydra.sweeper.storage=nosuchdb://host/study", [], "hydra.sweeper.storage='nosuchdb://host/study': cannot open it"),
-    ("seed=1", ["model.lrr=interval(0.1, 0.2)"], "hydra.sweeper.params: 'model.lrr' is not a key of this config"),
-    ("hydra.sweeper.n_workers=2", [], "hydra.sweeper.n_workers=2: the basic launcher runs one job at a time"),
-    ("hydra.sweeper.direction=up", [], "hydra.sweeper.direction='up': expected one of 'maximize', 'minimize'"),
-])
-def test_a_bad_study_is_refused_before_any_trial(make_config, tmp_path: Path, override: str, arguments: list[str],
-                                                 message: str) -> None:
+@pytest.mark.parametrize(
+    ("override", "arguments", "message"),
+    [
+        (
+            "hydra.sweeper.storage=nosuchdb://host/study",
+            [],
+            "hydra.sweeper.storage='nosuchdb://host/study': cannot open it",
+        ),
+        ("seed=1", ["model.lrr=interval(0.1, 0.2)"], "hydra.sweeper.params: 'model.lrr' is not a key of this config"),
+        ("hydra.sweeper.n_workers=2", [], "hydra.sweeper.n_workers=2: the basic launcher runs one job at a time"),
+        ("hydra.sweeper.direction=up", [], "hydra.sweeper.direction='up': expected one of 'maximize', 'minimize'"),
+    ],
+)
+def test_a_bad_study_is_refused_before_any_trial(
+    make_config, tmp_path: Path, override: str, arguments: list[str], message: str
+) -> None:
     cfg = make_config("hparams_search=optuna", f"hydra.sweep.dir={tmp_path / 'sweep'}", override)
     with pytest.raises(ConfigError) as refused:
         StudyRun(settings_without_sampler(cfg.hydra.sweeper), cfg, BasicLauncher(), None, arguments).run()
@@ -84,15 +110,19 @@ def test_a_bad_study_is_refused_before_any_trial(make_config, tmp_path: Path, ov
     assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started
 
 
+@pytest.mark.slow
 def test_unknown_pruner_is_one_line_before_any_training(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.pruner=medain"))
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1] == ("error: hydra.sweeper.pruner='medain': unknown pruner (one of "
-                                                      "median, percentile, hyperband, successive_halving, threshold, "
-                                                      "wilcoxon, none)")
+    assert result.stderr.strip().splitlines()[-1] == (
+        "error: hydra.sweeper.pruner='medain': unknown pruner (one of "
+        "median, percentile, hyperband, successive_halving, threshold, "
+        "wilcoxon, none)"
+    )
     assert "Traceback" not in result.stderr and not list(tmp_path.glob("*/.hydra"))
 
 
+@pytest.mark.slow
 def test_study_reports_trials_and_opens_in_optuna_dashboard(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3"))
     assert result.returncode == 0, result.stderr[-3000:]
@@ -117,21 +147,38 @@ def test_study_reports_trials_and_opens_in_optuna_dashboard(tmp_path: Path, tiny
     assert [study["study_name"] for study in json.loads(body)["study_summaries"]] == ["debug"], body[:2000]
 
 
+@pytest.mark.slow
 def test_rdb_storage_with_heartbeat_runs_a_study(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    result = sweep(*study_args(tmp_path / "sweep", tiny_model, data_dir, "hydra.sweeper.n_trials=2", "debug=fdr",
-                               f"hydra.sweeper.storage={url}", "hydra.sweeper.heartbeat_interval=1"))
+    result = sweep(
+        *study_args(
+            tmp_path / "sweep",
+            tiny_model,
+            data_dir,
+            "hydra.sweeper.n_trials=2",
+            "debug=fdr",
+            f"hydra.sweeper.storage={url}",
+            "hydra.sweeper.heartbeat_interval=1",
+        )
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     study = optuna.load_study(study_name="debug", storage=url)
     assert [t.state for t in study.get_trials()] == [TrialState.COMPLETE] * 2
     assert not (tmp_path / "sweep" / "study.journal").exists()
 
 
-def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(tmp_path: Path, tiny_model: Path,
-                                                                         data_dir: Path) -> None:
+@pytest.mark.slow
+def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(
+    tmp_path: Path, tiny_model: Path, data_dir: Path
+) -> None:
     args = study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=4", "hydra.sweeper.pruner=none")
-    process = subprocess.Popen([sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "emotion.train", "-m", *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     deadline, killed = time.monotonic() + 180, None
     while time.monotonic() < deadline and process.poll() is None:
         if (tmp_path / "study.journal").is_file():
@@ -154,15 +201,26 @@ def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(tmp_path
     assert len(retried) == 1 and retried[0].params == killed.params and retried[0].state == TrialState.COMPLETE
     # Every finished job dir belongs to one complete trial: no number (dir) was used twice.
     assert sorted(int(p.parent.name) for p in tmp_path.glob("*/metrics.json")) == sorted(
-        t.number for t in trials if t.state == TrialState.COMPLETE)
+        t.number for t in trials if t.state == TrialState.COMPLETE
+    )
     assert "4 complete, 0 pruned, 1 fail" in (tmp_path / "study.md").read_text()
 
 
+@pytest.mark.slow
 def test_pruned_trial_stops_within_its_epoch(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     # Validation every quarter epoch over 2 epochs would report 8 times; a bar no tiny model reaches prunes at once.
-    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=2",
-                               "hydra.sweeper.pruner=threshold", "hydra.sweeper.pruner_args={lower: 0.99}",
-                               "trainer.val_check_interval=0.25", "trainer.max_epochs=2"))
+    result = sweep(
+        *study_args(
+            tmp_path,
+            tiny_model,
+            data_dir,
+            "hydra.sweeper.n_trials=2",
+            "hydra.sweeper.pruner=threshold",
+            "hydra.sweeper.pruner_args={lower: 0.99}",
+            "trainer.val_check_interval=0.25",
+            "trainer.max_epochs=2",
+        )
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     trials = load(tmp_path).get_trials()
     assert [t.state for t in trials] == [TrialState.PRUNED] * 2
@@ -171,17 +229,30 @@ def test_pruned_trial_stops_within_its_epoch(tmp_path: Path, tiny_model: Path, d
     assert "0 complete, 2 pruned" in (tmp_path / "study.md").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("launcher", ["local", "workers"])
-def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: Path, data_dir: Path,
-                                                    launcher: str) -> None:
+def test_two_workers_share_one_study_asynchronously(
+    tmp_path: Path, tiny_model: Path, data_dir: Path, launcher: str
+) -> None:
     # Trials of unequal length, queued in the study the sweep resumes: two equal trials can end within microseconds
     # of each other, and then a batch launcher and an asynchronous one leave the same timestamps.
-    queued = optuna.create_study(storage=make_storage(str(tmp_path / "study.journal")), study_name="debug",
-                                 direction="maximize")
+    queued = optuna.create_study(
+        storage=make_storage(str(tmp_path / "study.journal")), study_name="debug", direction="maximize"
+    )
     for epochs in (6, 1, 1):
         queued.enqueue_trial({"trainer.max_epochs": epochs})
-    result = sweep(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3", "hydra.sweeper.n_workers=2",
-                               f"hydra/launcher={launcher}"), "trainer.max_epochs=choice(1, 6)", timeout=400)
+    result = sweep(
+        *study_args(
+            tmp_path,
+            tiny_model,
+            data_dir,
+            "hydra.sweeper.n_trials=3",
+            "hydra.sweeper.n_workers=2",
+            f"hydra/launcher={launcher}",
+        ),
+        "trainer.max_epochs=choice(1, 6)",
+        timeout=400,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     trials = load(tmp_path).get_trials()
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 3 and [t.number for t in trials] == [0, 1, 2]
@@ -194,14 +265,24 @@ def test_two_workers_share_one_study_asynchronously(tmp_path: Path, tiny_model: 
         assert (tmp_path / str(trial.number) / ".hydra" / "config.yaml").is_file()
         assert (tmp_path / str(trial.number) / "metrics.json").is_file()
     # submitit starts a process per trial; the joblib workers are two processes that run trial after trial.
-    processes = [int(re.findall(r"process (\d+) on ", (tmp_path / str(t.number) / "train.log").read_text())[0])
-                 for t in trials]
+    processes = [
+        int(re.findall(r"process (\d+) on ", (tmp_path / str(t.number) / "train.log").read_text())[0]) for t in trials
+    ]
     assert len(set(processes)) == (3 if launcher == "local" else 2), processes
 
 
+@pytest.mark.slow
 def test_grid_runs_through_submitit_local_launcher(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
-    result = sweep("debug=fdr", "~callbacks.umap", "logger=csv", "seed=1,2", "hydra/launcher=local",
-                   f"data.source={data_dir}", f"model.pretrained={tiny_model}", f"hydra.sweep.dir={tmp_path}")
+    result = sweep(
+        "debug=fdr",
+        "~callbacks.umap",
+        "logger=csv",
+        "seed=1,2",
+        "hydra/launcher=local",
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.sweep.dir={tmp_path}",
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert sorted(p.parent.name for p in tmp_path.glob("*/metrics.json")) == ["0", "1"]
     assert list(tmp_path.glob(".submitit/*/*_result.pkl"))  # the jobs really went through submitit
@@ -213,8 +294,13 @@ def test_slurm_launcher_config_becomes_the_sbatch_script(make_config, tmp_path: 
     import hydra
     from submitit.slurm.slurm import SlurmExecutor
 
-    cfg = make_config("hydra/launcher=slurm", "hydra.launcher.partition=gpu", "hydra.launcher.gpus_per_task=2",
-                      "hydra.launcher.array_parallelism=1", f"hydra.sweep.dir={tmp_path}")
+    cfg = make_config(
+        "hydra/launcher=slurm",
+        "hydra.launcher.partition=gpu",
+        "hydra.launcher.gpus_per_task=2",
+        "hydra.launcher.array_parallelism=1",
+        f"hydra.sweep.dir={tmp_path}",
+    )
     scripts: list[str] = []
 
     def no_sbatch(executor: SlurmExecutor, command: str) -> None:
@@ -227,6 +313,12 @@ def test_slurm_launcher_config_becomes_the_sbatch_script(make_config, tmp_path: 
     launcher.setup(hydra_context=None, task_function=print, config=cfg)
     with pytest.raises(RuntimeError, match="sbatch was not called"):
         launcher.launch([["seed=1"], ["seed=2"]], initial_job_idx=0)
-    for line in ("#SBATCH --partition=gpu", "#SBATCH --gpus-per-task=2", "#SBATCH --time=240",
-                 "#SBATCH --cpus-per-task=8", "#SBATCH --mem=32GB", "#SBATCH --array=0-1%1"):
+    for line in (
+        "#SBATCH --partition=gpu",
+        "#SBATCH --gpus-per-task=2",
+        "#SBATCH --time=240",
+        "#SBATCH --cpus-per-task=8",
+        "#SBATCH --mem=32GB",
+        "#SBATCH --array=0-1%1",
+    ):
         assert line in scripts[0], scripts[0]

@@ -4,20 +4,18 @@ from __future__ import annotations
 
 import gzip
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
-import torch
-from transformers import AutoModelForSequenceClassification, pipeline
+from transformers import pipeline
 
-from emotion.eval import evaluate_checkpoint
 from emotion.data.labels import EMOTIONS
-from emotion.serving.hf_folder import HF_FOLDER
+from emotion.eval import evaluate_checkpoint
+from emotion.inference.hf_folder import HF_FOLDER
 from emotion.training.job import train
-from tests.conftest import ONE_EPOCH, ROOT, assert_png
+from tests.conftest import ONE_EPOCH, assert_png
+from tests.helpers.commands import Ran, run_command
 
 
 def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
@@ -64,53 +62,62 @@ def test_one_epoch_learns_and_eval_reproduces_its_metrics(trained_run, make_conf
         assert reproduced[name] == pytest.approx(metrics[name], abs=1e-6)
 
 
-def test_weight_average_is_what_the_run_evaluates_and_exports(make_config) -> None:
-    cfg = make_config("callbacks=[default,ema]", "callbacks.ema.decay=0.9", *ONE_EPOCH[1:],
-                      "data.max_samples={train: 256, validation: 64, test: 64}")
-    metrics = train(cfg)
-    checkpoint = torch.load(metrics["best_model_path"], map_location="cpu", weights_only=False)
-    name = "model.classifier.weight"
-    averaged, raw = checkpoint["state_dict"][name], checkpoint["current_model_state"][name]
-    assert not torch.equal(averaged, raw)  # the checkpoint keeps both; its state_dict is the average
-    exported = AutoModelForSequenceClassification.from_pretrained(Path(cfg.paths.output_dir) / HF_FOLDER)
-    assert torch.equal(exported.classifier.weight.detach(), averaged)
-
-
 def test_fine_tune_run_draws_its_plots(trained_run) -> None:
     plots = Path(trained_run[0].paths.output_dir) / "plots"
     for name in ("confusion_matrix_val_epoch00", "confusion_matrix_val", "confusion_matrix_test", "umap_val"):
         assert_png(plots / f"{name}.png")
 
 
-def run_cli(module: str, *overrides: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", module, *overrides], cwd=ROOT, capture_output=True, text=True, timeout=300
+@pytest.fixture
+def run_cli(capsys, monkeypatch):
+    """`python -m <module> ARGS`, in this process."""
+
+    def run(module: str, *args: str) -> Ran:
+        return run_command(capsys, monkeypatch, module, *args)
+
+    return run
+
+
+def test_cli_train_and_eval(run_cli, tmp_path: Path, tiny_model: Path, data_dir: Path, trained_run) -> None:
+    trained = run_cli(
+        "emotion.train",
+        "debug=fdr",
+        f"data.source={data_dir}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.run.dir={tmp_path / 'train'}",
     )
-
-
-def test_cli_train_and_eval(tmp_path: Path, tiny_model: Path, data_dir: Path, trained_run) -> None:
-    trained = run_cli("emotion.train", "debug=fdr", f"data.source={data_dir}", f"model.pretrained={tiny_model}",
-                      f"hydra.run.dir={tmp_path / 'train'}")
-    assert trained.returncode == 0, trained.stderr[-2000:]
+    assert trained.code == 0, trained.err[-2000:]
     assert (tmp_path / "train" / "metrics.json").is_file()
     assert (tmp_path / "train" / HF_FOLDER / "config.json").is_file()
 
     metrics = trained_run[1]
-    evaluated = run_cli("emotion.eval", f"ckpt_path={metrics['best_model_path']}", f"data.source={data_dir}",
-                        ONE_EPOCH[0], f"hydra.run.dir={tmp_path / 'eval'}")
-    assert evaluated.returncode == 0, evaluated.stderr[-2000:]
-    assert f"val/acc: {metrics['val/acc']}" in evaluated.stdout
+    evaluated = run_cli(
+        "emotion.eval",
+        f"ckpt_path={metrics['best_model_path']}",
+        f"data.source={data_dir}",
+        ONE_EPOCH[0],
+        f"hydra.run.dir={tmp_path / 'eval'}",
+    )
+    assert evaluated.code == 0, evaluated.err[-2000:]
+    assert f"val/acc: {metrics['val/acc']}" in evaluated.out
     assert json.loads((tmp_path / "eval" / "metrics.json").read_text())["test/acc"] == metrics["test/acc"]
 
 
-def test_cli_bad_data_is_one_clear_line(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+def test_cli_bad_data_is_one_clear_line(run_cli, tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     for name in ("train.txt", "val.txt", "test.txt"):
         (tmp_path / name).write_bytes(gzip.decompress((data_dir / f"{name}.gz").read_bytes()))
     with (tmp_path / "val.txt").open("a") as handle:
         handle.write("i feel ecstatic;ecstasy\n")
-    result = run_cli("emotion.train", "debug=fdr", f"data.source={tmp_path}", f"model.pretrained={tiny_model}",
-                     f"hydra.run.dir={tmp_path / 'run'}")
-    assert result.returncode != 0
-    last = result.stderr.strip().splitlines()[-1]
-    assert last == f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' " \
-                   "(expected one of sadness, joy, love, anger, fear, surprise or 0-5)"
+    result = run_cli(
+        "emotion.train",
+        "debug=fdr",
+        f"data.source={tmp_path}",
+        f"model.pretrained={tiny_model}",
+        f"hydra.run.dir={tmp_path / 'run'}",
+    )
+    assert result.code != 0
+    last = result.err_lines[-1]
+    assert (
+        last == f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' "
+        "(expected one of sadness, joy, love, anger, fear, surprise or 0-5)"
+    )

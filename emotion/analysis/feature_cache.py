@@ -11,9 +11,9 @@ import numpy as np
 import torch
 from transformers import AutoModel
 
+from emotion.analysis.outputs import hidden_states
 from emotion.data import EmotionDataModule
 from emotion.data.splits import SPLITS
-from emotion.models.outputs import hidden_states
 from emotion.storage.digests import add_folder, add_split
 from emotion.utils.hub import from_pretrained
 
@@ -46,6 +46,8 @@ def cached_hidden_states(
         for split in SPLITS
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")})
+    np.savez(
+        path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")}
+    )
     log.info("Cached hidden states in %s", path)
     return features

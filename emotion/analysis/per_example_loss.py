@@ -11,7 +11,7 @@ from datasets import DatasetDict
 from scipy.special import log_softmax
 
 from emotion.data.labels import EMOTIONS
-from emotion.reporting.tables import markdown_table
+from emotion.storage.tables import markdown_table
 
 SHOWN = ["text", "label", "predicted", "loss", "label_conflict"]
 

@@ -29,7 +29,7 @@ def umap_coordinates(
     umap = umap_class()
     if len(scaled) < SMALL_DATA:
         # What UMAP does itself on small data, but vectorized: it would call its numba cosine once per pair of
-        # points from Python (4 million calls, about 4 s, for 2000 points).
+        # points from Python, millions of calls for a few thousand points.
         model = umap(n_components=2, metric="precomputed", random_state=seed, n_jobs=1, n_epochs=n_epochs)
         with warnings.catch_warnings():  # that a precomputed map has no inverse_transform: this one needs none
             warnings.filterwarnings("ignore", message="using precomputed metric")

@@ -45,5 +45,10 @@ class ConfusionMatrixPlot(L.Callback):
         self.matrix.reset()
         if trainer.sanity_checking or not trainer.is_global_zero:
             return
-        publish(trainer, confusion_matrix_figure, (matrix, f"Normalized confusion matrix ({name})"),
-                f"{stage}/confusion_matrix", plots_dir(trainer) / f"confusion_matrix_{name}.png")
+        publish(
+            trainer,
+            confusion_matrix_figure,
+            (matrix, f"Normalized confusion matrix ({name})"),
+            f"{stage}/confusion_matrix",
+            plots_dir(trainer) / f"confusion_matrix_{name}.png",
+        )

@@ -41,6 +41,10 @@ class ReliabilityDiagram(L.Callback):
         self.probabilities, self.labels = [], []
         if not probabilities or not trainer.is_global_zero:
             return
-        publish(trainer, reliability_figure,
-                (torch.cat(probabilities).numpy(), torch.cat(labels).numpy(), f"Reliability ({stage})"),
-                f"{stage}/reliability", plots_dir(trainer) / f"reliability_{stage}.png")
+        publish(
+            trainer,
+            reliability_figure,
+            (torch.cat(probabilities).numpy(), torch.cat(labels).numpy(), f"Reliability ({stage})"),
+            f"{stage}/reliability",
+            plots_dir(trainer) / f"reliability_{stage}.png",
+        )

@@ -9,8 +9,8 @@ import lightning as L
 import torch
 from lightning.pytorch.trainer.states import TrainerFn
 
+from emotion.analysis.outputs import pool
 from emotion.callbacks.publish import plots_dir, publish
-from emotion.models.outputs import pool
 from emotion.reporting.figures import umap_map_figure
 
 
@@ -21,8 +21,9 @@ class UmapPlot(L.Callback):
     training's validations): the map costs no pass over the data of its own, only the UMAP fit, which the drawing
     process does while the job goes on."""
 
-    def __init__(self, pooling: str = "cls", max_points: int | None = 2000, n_epochs: int | None = 200,
-                 seed: int = 42) -> None:
+    def __init__(
+        self, pooling: str = "cls", max_points: int | None = 2000, n_epochs: int | None = 200, seed: int = 42
+    ) -> None:
         self.pooling = pooling
         self.max_points = max_points
         self.n_epochs = n_epochs
@@ -53,5 +54,10 @@ class UmapPlot(L.Callback):
         features, labels = torch.cat(self._features).numpy(), torch.cat(self._labels).numpy()
         self._features, self._labels = [], []
         title = f"UMAP of validation embeddings after fine-tuning ({self.pooling})"
-        publish(trainer, umap_map_figure, (features, labels, self.seed, self.max_points, self.n_epochs, title),
-                "val/umap", plots_dir(trainer) / "umap_val.png")
+        publish(
+            trainer,
+            umap_map_figure,
+            (features, labels, self.seed, self.max_points, self.n_epochs, title),
+            "val/umap",
+            plots_dir(trainer) / "umap_val.png",
+        )

@@ -8,9 +8,9 @@ from typing import Literal
 
 import lightning as L
 import numpy as np
+from datasets import Dataset, DatasetDict
 from lightning.pytorch.accelerators import CUDAAccelerator
 from lightning.pytorch.trainer.states import TrainerFn
-from datasets import Dataset, DatasetDict
 from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
 
@@ -27,13 +27,16 @@ def per_device_batch_size(global_batch: int, world_size: int, accumulation: int)
     """The batch each device loads so that one optimizer step sees `global_batch` samples."""
     parts = world_size * accumulation
     if global_batch % parts:
-        raise ConfigError(f"data.batch_size={global_batch} (the global batch) does not divide into {world_size} "
-                          f"device(s) x {accumulation} accumulation step(s); use a multiple of {parts}")
+        raise ConfigError(
+            f"data.batch_size={global_batch} (the global batch) does not divide into {world_size} "
+            f"device(s) x {accumulation} accumulation step(s); use a multiple of {parts}"
+        )
     return global_batch // parts
 
 
-def tokenize_with_lengths(batch: dict[str, list], tokenizer: PreTrainedTokenizerBase, max_length: int
-                          ) -> dict[str, list]:
+def tokenize_with_lengths(
+    batch: dict[str, list], tokenizer: PreTrainedTokenizerBase, max_length: int
+) -> dict[str, list]:
     """Token ids of a batch of texts, with each text's length (for length grouping and sorting)."""
     encoded = tokenizer(batch["text"], truncation=True, max_length=max_length)
     encoded["length"] = [len(ids) for ids in encoded["input_ids"]]
@@ -99,8 +102,10 @@ class EmotionDataModule(L.LightningDataModule):
             return
         self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
         # A plain function, not a method: datasets hashes what it maps with, and a method would drag in the trainer
-        # attached to this module (about 4 s of hashing for MiniLM).
-        tokenize = functools.partial(tokenize_with_lengths, tokenizer=self.tokenizer, max_length=self.hparams.max_length)
+        # attached to this module, and hashing it takes seconds.
+        tokenize = functools.partial(
+            tokenize_with_lengths, tokenizer=self.tokenizer, max_length=self.hparams.max_length
+        )
         self.tokenized = self.raw.map(tokenize, batched=True, remove_columns=["text"])
         self.tokenized = self.tokenized.rename_column("label", "labels")
         self.lengths = {name: list(split["length"]) for name, split in self.tokenized.items()}
@@ -109,8 +114,9 @@ class EmotionDataModule(L.LightningDataModule):
             longest = max(max(lengths) for lengths in self.lengths.values())
             self.collator = DataCollatorWithPadding(self.tokenizer, padding="max_length", max_length=longest)
         else:
-            self.collator = DataCollatorWithPadding(self.tokenizer, padding="longest",
-                                                    pad_to_multiple_of=self._pad_multiple())
+            self.collator = DataCollatorWithPadding(
+                self.tokenizer, padding="longest", pad_to_multiple_of=self._pad_multiple()
+            )
         self.tokenized.set_format("torch")
 
     def _pad_multiple(self) -> int | None:
@@ -142,8 +148,14 @@ class EmotionDataModule(L.LightningDataModule):
     def train_dataloader(self) -> DataLoader:
         split = self.dataset("train")
         rank, world_size = self._rank()
-        order = EpochOrder(len(split), self.batch_size_per_device, self.hparams.seed, rank=rank, world_size=world_size,
-                           lengths=self.lengths["train"] if self.hparams.group_by_length else None)
+        order = EpochOrder(
+            len(split),
+            self.batch_size_per_device,
+            self.hparams.seed,
+            rank=rank,
+            world_size=world_size,
+            lengths=self.lengths["train"] if self.hparams.group_by_length else None,
+        )
         if self._resume_at is not None:
             order.resume(*self._resume_at)
             self._resume_at = None
@@ -168,7 +180,7 @@ class EmotionDataModule(L.LightningDataModule):
 
     def _length_sorted_loader(self, split: str) -> DataLoader:
         """Lightning's validation and test loops, whose metrics do not depend on order: texts by length, so a batch
-        pads to little more than its own texts (1.7x faster inference for MiniLM at batch 128 on the CPU)."""
+        pads to little more than its own texts."""
         dataset = self.dataset(split)
         order = sorted(range(len(dataset)), key=self.lengths[split].__getitem__)
         return self._loader(dataset, self.hparams.eval_batch_size, sampler=shard(order, *self._rank()))

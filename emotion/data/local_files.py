@@ -1,5 +1,4 @@
-"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line; and writing a
-training split of one's own beside a directory's validation and test files (cross-fitting, augmentation)."""
+"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line."""
 
 from __future__ import annotations
 
@@ -8,15 +7,13 @@ import gzip
 import io
 import json
 import re
-import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 from emotion.data.errors import DataError
 from emotion.data.labels import EMOTIONS, LABEL2ID
 from emotion.data.texts import text_problem, utf8_error_position
-from emotion.storage import atomic_file
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
 SUFFIXES: tuple[str, ...] = (".txt", ".txt.gz", ".csv", ".csv.gz", ".jsonl", ".jsonl.gz", ".parquet")
@@ -48,24 +45,6 @@ def find_split_file(directory: Path, split: str) -> Path:
     return found[0]
 
 
-def write_training_dir(source: Path, texts: Sequence[str], labels: Sequence[int], out: Path,
-                       rows: Iterable[int] | None = None) -> Path:
-    """A data directory for `data.source=`: rows `rows` of `texts` and `labels` (all, by default) in order as its
-    training split, and `source`'s own validation and test files, so runs on it are selected on the same validation
-    split. A text that a `text;label` line cannot hold is refused, naming its row."""
-    out.mkdir(parents=True, exist_ok=True)
-    with atomic_file(out / "train.txt.gz") as partial, gzip.open(partial, "wt", encoding="utf-8") as handle:
-        for row in range(len(texts)) if rows is None else rows:
-            text = texts[row]
-            if "\n" in text or "\r" in text:
-                raise ValueError(f"training row {row}: a line break in its text, which a .txt data file cannot hold")
-            handle.write(f"{text};{EMOTIONS[labels[row]]}\n")
-    for split in ("validation", "test"):
-        split_file = find_split_file(source, split)
-        shutil.copyfile(split_file, out / split_file.name)
-    return out
-
-
 def read_split_file(path: Path) -> tuple[list[str], list[int]]:
     """Texts and label ids of one split file, in file order."""
     readers = {".txt": _txt_rows, ".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
@@ -75,7 +54,8 @@ def read_split_file(path: Path) -> tuple[list[str], list[int]]:
 
 
 def read_text_file(path: Path) -> list[str]:
-    """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl (each may be .gz)."""
+    """Unlabeled texts for prediction: one per line (.txt), or the `text` field of a .csv or .jsonl (each may be
+    .gz)."""
     texts = list(iter_text_file(path))
     if not texts:
         raise DataError(f"{path}: no texts")
@@ -153,7 +133,9 @@ def _label_id(where: str, label: object) -> int:
     number = int(label.strip()) if isinstance(label, str) and re.fullmatch(r"[0-9]+", label.strip()) else label
     if isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(EMOTIONS):
         return number
-    raise DataError(f"{where}: unknown label {label!r} (expected one of {', '.join(EMOTIONS)} or 0-{len(EMOTIONS) - 1})")
+    raise DataError(
+        f"{where}: unknown label {label!r} (expected one of {', '.join(EMOTIONS)} or 0-{len(EMOTIONS) - 1})"
+    )
 
 
 def _txt_rows(path: Path) -> Iterator[Row]:

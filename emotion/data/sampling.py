@@ -33,8 +33,15 @@ class EpochOrder(Sampler[int]):
     `resume(epoch, batches)` makes the next pass over that epoch start after `batches` of this rank's batches.
     """
 
-    def __init__(self, size: int, batch_size: int, seed: int, lengths: list[int] | None = None, rank: int = 0,
-                 world_size: int = 1) -> None:
+    def __init__(
+        self,
+        size: int,
+        batch_size: int,
+        seed: int,
+        lengths: list[int] | None = None,
+        rank: int = 0,
+        world_size: int = 1,
+    ) -> None:
         self.size, self.batch_size, self.seed = size, batch_size, seed
         self.lengths, self.rank, self.world_size = lengths, rank, world_size
         self.epoch = 0
@@ -51,8 +58,7 @@ class EpochOrder(Sampler[int]):
     def order(self) -> list[int]:
         generator = torch.Generator().manual_seed(self.seed + self.epoch)
         if self.lengths is not None:
-            indices = get_length_grouped_indices(self.lengths, self.batch_size * self.world_size,
-                                                 generator=generator)
+            indices = get_length_grouped_indices(self.lengths, self.batch_size * self.world_size, generator=generator)
         else:
             indices = torch.randperm(self.size, generator=generator).tolist()
         return shard(indices, self.rank, self.world_size)

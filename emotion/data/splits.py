@@ -8,8 +8,8 @@ from pathlib import Path
 from datasets import ClassLabel, Dataset, DatasetDict, Features, Value
 
 from emotion.data.errors import DataError
-from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_file
 from emotion.data.labels import EMOTIONS
+from emotion.data.local_files import SPLIT_STEMS, find_split_file, read_split_file
 from emotion.utils.hub import DATA_OFFLINE_HINT, SourceError, first_line, hub_unreachable, quiet_hub
 
 log = logging.getLogger(__name__)
@@ -69,8 +69,9 @@ def _load_hub(name: str) -> DatasetDict:
     except Exception as err:  # offline, unknown id, ...: say which source failed and why, on one line
         if hub_unreachable(err):
             raise SourceError(f"cannot reach the Hugging Face Hub for data set {name!r}; {DATA_OFFLINE_HINT}") from err
-        raise DataError(f"{name}: not a local directory, and loading it from the Hugging Face Hub failed: "
-                        f"{first_line(err)}") from err
+        raise DataError(
+            f"{name}: not a local directory, and loading it from the Hugging Face Hub failed: {first_line(err)}"
+        ) from err
     missing = [split for split in SPLITS if split not in loaded]
     if missing:
         raise DataError(f"{name}: Hub data set has no {missing[0]!r} split (has {', '.join(loaded)})")

@@ -15,8 +15,13 @@ def distillation_loss(student_logits: torch.Tensor, teacher_logits: torch.Tensor
     return F.kl_div(student, teacher, log_target=True, reduction="batchmean") * temperature**2
 
 
-def mixed_loss(label_loss: torch.Tensor, student_logits: torch.Tensor, teacher_logits: torch.Tensor | None,
-               alpha: float, temperature: float) -> torch.Tensor:
+def mixed_loss(
+    label_loss: torch.Tensor,
+    student_logits: torch.Tensor,
+    teacher_logits: torch.Tensor | None,
+    alpha: float,
+    temperature: float,
+) -> torch.Tensor:
     """alpha x (the label loss) + (1 - alpha) x the distillation loss; alpha = 1 (or no teacher) is the label loss
     itself, untouched, so plain fine-tuning is reproduced exactly."""
     if teacher_logits is None or alpha == 1.0:

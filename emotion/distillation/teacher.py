@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion.data.labels import EMOTIONS
-from emotion.serving.hf_folder import HF_FOLDER, check_model_folder
+from emotion.inference.hf_folder import HF_FOLDER, check_model_folder
 from emotion.storage import atomic_file
 from emotion.storage.digests import add_folder, add_split
 from emotion.utils.errors import ConfigError
@@ -41,8 +41,10 @@ def teacher_folder(teacher: str) -> Path:
     id2label = config.get("id2label") or {}
     labels = [id2label.get(str(i), id2label.get(i)) for i in range(len(id2label))]
     if labels != list(EMOTIONS):
-        raise ConfigError(f"model.teacher={teacher}: its labels are {', '.join(map(str, labels)) or 'not named'}, "
-                          f"not this data's {', '.join(EMOTIONS)} (in that order): a teacher for another task?")
+        raise ConfigError(
+            f"model.teacher={teacher}: its labels are {', '.join(map(str, labels)) or 'not named'}, "
+            f"not this data's {', '.join(EMOTIONS)} (in that order): a teacher for another task?"
+        )
     return path
 
 
@@ -55,12 +57,18 @@ def data_key(texts: Sequence[str], labels: Sequence[int], max_length: int) -> st
 
 def row_keys(texts: Sequence[str], labels: Sequence[int], max_length: int) -> np.ndarray:
     """One 64-bit digest per training row (its text, label and the truncation): which rows a logits file holds."""
-    return np.array([int.from_bytes(hashlib.blake2b(f"{max_length}|{label}|{text}".encode(), digest_size=8).digest(),
-                                    "little") for text, label in zip(texts, labels, strict=True)], dtype=np.uint64)
+    return np.array(
+        [
+            int.from_bytes(hashlib.blake2b(f"{max_length}|{label}|{text}".encode(), digest_size=8).digest(), "little")
+            for text, label in zip(texts, labels, strict=True)
+        ],
+        dtype=np.uint64,
+    )
 
 
-def teacher_logits(teacher: str | Sequence[str], texts: Sequence[str], labels: Sequence[int], max_length: int,
-                   cache_dir: str | Path) -> np.ndarray:
+def teacher_logits(
+    teacher: str | Sequence[str], texts: Sequence[str], labels: Sequence[int], max_length: int, cache_dir: str | Path
+) -> np.ndarray:
     """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them.
 
     A list of teachers is an ensemble: each member's logits are found (or computed and cached) on their own, and
@@ -80,8 +88,9 @@ def ensemble_logits(members: Sequence[np.ndarray]) -> np.ndarray:
     return np.mean([log_softmax(logits, axis=-1) for logits in members], axis=0).astype(np.float32)
 
 
-def _member_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int,
-                   cache_dir: str | Path) -> np.ndarray:
+def _member_logits(
+    teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int, cache_dir: str | Path
+) -> np.ndarray:
     wanted = data_key(texts, labels, max_length)
     if str(teacher).endswith(".npz"):
         return _load(Path(teacher), wanted, teacher, row_keys(texts, labels, max_length))
@@ -94,7 +103,7 @@ def _member_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], ma
         return _load(path, wanted, teacher, row_keys(texts, labels, max_length))
     import torch
 
-    from emotion.serving.backends import Predictor
+    from emotion.inference.predictor import Predictor
 
     device = "cuda" if torch.cuda.is_available() else "cpu"
     log.info("Computing the teacher's logits over %d training texts on the %s (%s)", len(texts), device, folder)
@@ -105,12 +114,19 @@ def _member_logits(teacher: str, texts: Sequence[str], labels: Sequence[int], ma
     return logits
 
 
-def save_logits(path: Path, logits: np.ndarray, texts: Sequence[str], labels: Sequence[int], max_length: int,
-                teacher: str) -> None:
+def save_logits(
+    path: Path, logits: np.ndarray, texts: Sequence[str], labels: Sequence[int], max_length: int, teacher: str
+) -> None:
     """A logits file `model.teacher=` reads: row i scores `texts[i]`, keyed as a whole and row by row."""
     with atomic_file(path) as partial, partial.open("wb") as handle:
-        np.savez(handle, logits=logits, data_key=data_key(texts, labels, max_length),
-                 rows=row_keys(texts, labels, max_length), labels=np.array(EMOTIONS), teacher=teacher)
+        np.savez(
+            handle,
+            logits=logits,
+            data_key=data_key(texts, labels, max_length),
+            rows=row_keys(texts, labels, max_length),
+            labels=np.array(EMOTIONS),
+            teacher=teacher,
+        )
 
 
 def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray:
@@ -118,20 +134,27 @@ def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray
         raise ConfigError(f"model.teacher={teacher}: no such logits file")
     with np.load(path) as stored:
         if list(stored["labels"]) != list(EMOTIONS):
-            raise ConfigError(f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, "
-                              f"not {', '.join(EMOTIONS)}")
+            raise ConfigError(
+                f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, not {', '.join(EMOTIONS)}"
+            )
         logits = stored["logits"].astype(np.float32)
         if str(stored["data_key"]) == wanted:
             return logits
         index = {int(key): i for i, key in enumerate(stored["rows"])} if "rows" in stored else {}
         missing = [i for i, key in enumerate(rows) if int(key) not in index]
         if index and not missing:
-            log.info("The teacher's logits for this run's %d training texts, from the %d in %s", len(rows),
-                     len(logits), path)
+            log.info(
+                "The teacher's logits for this run's %d training texts, from the %d in %s", len(rows), len(logits), path
+            )
             return logits[[index[int(key)] for key in rows]]
-        which = (f"{len(missing)} of this run's {len(rows)} training rows (text, label, data.max_length) are not "
-                 f"among its {len(logits)}, the first row {missing[0]}" if index else
-                 f"{len(logits)} texts, key {stored['data_key']}; this run has key {wanted}")
-        raise ConfigError(f"model.teacher={teacher}: these logits were computed for other training data ({which}: "
-                          "other texts, labels or data.max_length); point model.teacher at the teacher's run dir or "
-                          "model folder to compute them for this data")
+        which = (
+            f"{len(missing)} of this run's {len(rows)} training rows (text, label, data.max_length) are not "
+            f"among its {len(logits)}, the first row {missing[0]}"
+            if index
+            else f"{len(logits)} texts, key {stored['data_key']}; this run has key {wanted}"
+        )
+        raise ConfigError(
+            f"model.teacher={teacher}: these logits were computed for other training data ({which}: "
+            "other texts, labels or data.max_length); point model.teacher at the teacher's run dir or "
+            "model folder to compute them for this data"
+        )

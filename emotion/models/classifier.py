@@ -18,7 +18,6 @@ from emotion.models.metrics import STAGES, classification_metrics
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
 
-
 TEACHER_COLUMN = "teacher_logits"
 
 
@@ -56,18 +55,32 @@ class EmotionClassifier(L.LightningModule):
     are computed once, cached in `teacher_cache_dir`, and travel with each training batch; the teacher itself never
     trains or loads during fitting."""
 
-    def __init__(self, pretrained: str, lr: float = 2e-5, weight_decay: float = 0.01, warmup_ratio: float = 0.0,
-                 class_weighting: bool = False, label_smoothing: float = 0.0, fused_adamw: bool = True,
-                 compile: bool = False, layer_lr_decay: float = 1.0, teacher: str | Sequence[str] | None = None,
-                 distill_alpha: float = 0.5, distill_temperature: float = 2.0,
-                 teacher_cache_dir: str = ".cache/teacher_logits") -> None:
+    def __init__(
+        self,
+        pretrained: str,
+        lr: float = 2e-5,
+        weight_decay: float = 0.01,
+        warmup_ratio: float = 0.0,
+        class_weighting: bool = False,
+        label_smoothing: float = 0.0,
+        fused_adamw: bool = True,
+        compile: bool = False,
+        layer_lr_decay: float = 1.0,
+        teacher: str | Sequence[str] | None = None,
+        distill_alpha: float = 0.5,
+        distill_temperature: float = 2.0,
+        teacher_cache_dir: str = ".cache/teacher_logits",
+    ) -> None:
         super().__init__()
         if teacher is not None and len(teacher) == 0:  # '' or []: a typo, not a wish to train without a teacher
             raise ConfigError(f"model.teacher={teacher!r}: names no teacher (null trains without one)")
         self.save_hyperparameters()
         self.model = from_pretrained(
-            AutoModelForSequenceClassification.from_pretrained, pretrained,
-            num_labels=len(EMOTIONS), id2label=ID2LABEL, label2id=LABEL2ID,
+            AutoModelForSequenceClassification.from_pretrained,
+            pretrained,
+            num_labels=len(EMOTIONS),
+            id2label=ID2LABEL,
+            label2id=LABEL2ID,
         )
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
         self.metrics = nn.ModuleDict({stage: classification_metrics(stage) for stage in STAGES})
@@ -91,8 +104,13 @@ class EmotionClassifier(L.LightningModule):
 
         def logits():
             with torch.random.fork_rng(devices=[]):
-                return teacher_logits(self.hparams.teacher, train["text"], train["label"],
-                                      datamodule.hparams.max_length, self.hparams.teacher_cache_dir)
+                return teacher_logits(
+                    self.hparams.teacher,
+                    train["text"],
+                    train["label"],
+                    datamodule.hparams.max_length,
+                    self.hparams.teacher_cache_dir,
+                )
 
         computed = logits() if trainer.local_rank == 0 else None
         trainer.strategy.barrier("teacher_logits")
@@ -112,14 +130,21 @@ class EmotionClassifier(L.LightningModule):
         share = weight[labels].sum().detach()
         dist.all_reduce(share)  # DDP averages gradients over ranks: divide by the mean share
         return F.cross_entropy(logits, labels, weight=weight, label_smoothing=smoothing, reduction="sum") / (
-            share / dist.get_world_size())
+            share / dist.get_world_size()
+        )
 
     def training_step(self, batch: dict[str, torch.Tensor], batch_idx: int) -> torch.Tensor:
         teacher = batch.get(TEACHER_COLUMN)
-        logits = self.model(**{name: value for name, value in batch.items()
-                               if name not in ("labels", TEACHER_COLUMN)}).logits
-        loss = mixed_loss(self.training_loss(logits, batch["labels"]), logits, teacher,
-                          self.hparams.distill_alpha, self.hparams.distill_temperature)
+        logits = self.model(
+            **{name: value for name, value in batch.items() if name not in ("labels", TEACHER_COLUMN)}
+        ).logits
+        loss = mixed_loss(
+            self.training_loss(logits, batch["labels"]),
+            logits,
+            teacher,
+            self.hparams.distill_alpha,
+            self.hparams.distill_temperature,
+        )
         batch_size = len(batch["labels"])
         self.log("train/loss", loss, on_step=True, on_epoch=True, prog_bar=True, sync_dist=True, batch_size=batch_size)
         return loss
@@ -131,9 +156,8 @@ class EmotionClassifier(L.LightningModule):
         return self._eval_step(batch, "test")
 
     def _eval_step(self, batch: dict[str, torch.Tensor], stage: str) -> dict[str, torch.Tensor]:
-        # In the trainer's precision, as training: on an avx512_bf16 CPU, bf16 autocast evaluates a trained MiniLM
-        # about 2.4x faster than fp32 with the same label on every validation and test text
-        # (experiments/results/eval_precision.md).
+        # In the trainer's precision, as training: bf16 autocast evaluates faster where the hardware has bf16, with
+        # the same labels (experiments/results/eval_precision.md).
         output = self.model(**batch)
         probabilities = output.logits.float().softmax(dim=-1)
         preds = probabilities.argmax(dim=-1)
@@ -162,15 +186,23 @@ class EmotionClassifier(L.LightningModule):
                 continue
             depth = layer_depth(name, layers) if self.hparams.layer_lr_decay < 1 else layers + 1
             decays = parameter.ndim >= 2
-            group = groups.setdefault((depth, decays), {
-                "params": [], "weight_decay": self.hparams.weight_decay if decays else 0.0,
-                "lr": self.hparams.lr * self.hparams.layer_lr_decay ** (layers + 1 - depth)})
+            group = groups.setdefault(
+                (depth, decays),
+                {
+                    "params": [],
+                    "weight_decay": self.hparams.weight_decay if decays else 0.0,
+                    "lr": self.hparams.lr * self.hparams.layer_lr_decay ** (layers + 1 - depth),
+                },
+            )
             group["params"].append(parameter)
         return [groups[key] for key in sorted(groups, key=lambda key: (-key[0], not key[1]))]
 
     def configure_optimizers(self) -> dict:
-        optimizer = torch.optim.AdamW(self.parameter_groups(), lr=self.hparams.lr,
-                                      fused=self.hparams.fused_adamw or None)
+        optimizer = torch.optim.AdamW(
+            self.parameter_groups(), lr=self.hparams.lr, fused=self.hparams.fused_adamw or None
+        )
         total_steps = int(self.trainer.estimated_stepping_batches)
-        scheduler = get_linear_schedule_with_warmup(optimizer, int(self.hparams.warmup_ratio * total_steps), total_steps)
+        scheduler = get_linear_schedule_with_warmup(
+            optimizer, int(self.hparams.warmup_ratio * total_steps), total_steps
+        )
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}

@@ -45,8 +45,10 @@ def classification_metrics(stage: str, calibration: bool = True) -> MetricCollec
         "f1": ClasswiseWrapper(MulticlassF1Score(classes, average=None), labels=list(EMOTIONS), prefix="f1_"),
     }
     if calibration:
-        metrics |= {"ece": MulticlassCalibrationError(classes, n_bins=ECE_BINS, norm="l1"),
-                    "nll": NegativeLogLikelihood()}
+        metrics |= {
+            "ece": MulticlassCalibrationError(classes, n_bins=ECE_BINS, norm="l1"),
+            "nll": NegativeLogLikelihood(),
+        }
     return MetricCollection(metrics, prefix=f"{stage}/")
 
 

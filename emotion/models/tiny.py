@@ -51,7 +51,9 @@ def main() -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("out_dir", type=Path)
-    parser.add_argument("--data", default=str(CARER_DIR), help="data directory or Hub id for the vocab (default: shipped)")
+    parser.add_argument(
+        "--data", default=str(CARER_DIR), help="data directory or Hub id for the vocab (default: shipped)"
+    )
     args = parser.parse_args()
     texts = load_splits(args.data)["train"]["text"]
     print(build_tiny_checkpoint(args.out_dir, texts))

@@ -73,7 +73,7 @@ def _warm_up() -> None:
 
     umap_class()
     # Registered last, so it runs first at exit: every figure is saved by then, and the interpreter's teardown of
-    # numba and matplotlib (1.4 s, which the job's own exit waits for) is skipped.
+    # numba and matplotlib, which the job's own exit would wait for, is skipped.
     atexit.register(_exit_now)
 
 

@@ -35,7 +35,9 @@ def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
     ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
     ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
     for (row, col), value in np.ndenumerate(matrix):
-        ax.text(col, row, f"{value:.2f}", ha="center", va="center", color="white" if value > 0.5 else "black", fontsize=8)
+        ax.text(
+            col, row, f"{value:.2f}", ha="center", va="center", color="white" if value > 0.5 else "black", fontsize=8
+        )
     ax.set_xlabel("Predicted label")
     ax.set_ylabel("True label")
     ax.set_title(title)
@@ -68,8 +70,9 @@ def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Fi
     return fig
 
 
-def umap_map_figure(features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None,
-                    n_epochs: int | None, title: str) -> Figure:
+def umap_map_figure(
+    features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None, n_epochs: int | None, title: str
+) -> Figure:
     """The UMAP map of `features` (a seeded subset of `max_points` of them, `n_epochs` layout epochs) as
     `umap_panels_figure`: fit and drawing in one call, so that the drawing process does both."""
     from emotion.analysis.projection import umap_coordinates

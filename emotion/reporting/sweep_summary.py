@@ -12,7 +12,7 @@ import yaml
 from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
-from emotion.reporting.tables import markdown_table
+from emotion.storage.tables import markdown_table
 
 log = logging.getLogger(__name__)
 
@@ -33,12 +33,15 @@ def finished_jobs(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     tell its recipes apart: those that differ between the jobs, except `RUN_KEYS`."""
     job_dirs = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
     overrides = [job_overrides(job_dir) for job_dir in job_dirs]
-    recipe_keys = sorted({key for job in overrides for key in job
-                          if key not in RUN_KEYS and len({o.get(key) for o in overrides}) > 1})
-    jobs = pd.DataFrame([
-        {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
-        for job_dir, job in zip(job_dirs, overrides, strict=True)
-    ])
+    recipe_keys = sorted(
+        {key for job in overrides for key in job if key not in RUN_KEYS and len({o.get(key) for o in overrides}) > 1}
+    )
+    jobs = pd.DataFrame(
+        [
+            {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
+            for job_dir, job in zip(job_dirs, overrides, strict=True)
+        ]
+    )
     return jobs, recipe_keys
 
 

@@ -1,5 +1,1 @@
-"""Inference on new text: one predictor for the CLI, the HTTP service and the benchmark."""
-
-from emotion.serving.backends import BACKENDS, Prediction, Predictor
-
-__all__ = ["BACKENDS", "Prediction", "Predictor"]
+"""The HTTP service and its demo page: `python -m emotion.serve`."""

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 
 from emotion.data.labels import EMOTIONS
 from emotion.data.texts import text_problem
-from emotion.serving.backends import Predictor
+from emotion.inference.predictor import Predictor
 
 
 class PredictRequest(BaseModel):
@@ -39,8 +39,11 @@ class RequestGuard:
         headers = dict(scope["headers"])
         content_type = headers.get(b"content-type", b"").decode("latin-1")
         if content_type.split(";")[0].strip().lower() != "application/json":
-            return await _reply(send, 415, f"expected a JSON body (content-type: application/json), "
-                                           f"got {content_type or 'no content type'!r}")
+            return await _reply(
+                send,
+                415,
+                f"expected a JSON body (content-type: application/json), got {content_type or 'no content type'!r}",
+            )
         length = headers.get(b"content-length", b"")
         if length.isdigit() and int(length) > self.max_bytes:
             return await _reply(send, 413, f"request body of {int(length)} bytes; the limit is {self.max_bytes}")
@@ -69,8 +72,13 @@ class RequestGuard:
 
 async def _reply(send: Any, status: int, detail: str) -> None:
     body = json.dumps({"detail": detail}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -94,8 +102,14 @@ def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000)
 
     @app.get("/health")
     def health() -> dict:
-        return {"status": "ok", "model": str(predictor.model_dir), "backend": predictor.backend,
-                "labels": list(EMOTIONS), "max_texts": max_texts, "max_chars": max_chars}
+        return {
+            "status": "ok",
+            "model": str(predictor.model_dir),
+            "backend": predictor.backend,
+            "labels": list(EMOTIONS),
+            "max_texts": max_texts,
+            "max_chars": max_chars,
+        }
 
     @app.post("/predict")
     def predict(request: PredictRequest) -> dict:  # sync: FastAPI runs it in a worker thread

@@ -29,8 +29,10 @@ class DiskFull(UserError):
         path = Path(path)
         folder = _folder_of(path)
         free = shutil.disk_usage(folder).free
-        super().__init__(f"no space left on the device writing {path} ({free / 2**20:.1f} MiB free in {folder}); "
-                         "free some space and run it again")
+        super().__init__(
+            f"no space left on the device writing {path} ({free / 2**20:.1f} MiB free in {folder}); "
+            "free some space and run it again"
+        )
 
 
 @contextlib.contextmanager
@@ -82,5 +84,3 @@ def atomic_folder(target: Path) -> Iterator[Path]:
         os.replace(target, old)
     os.replace(partial, target)
     shutil.rmtree(old, ignore_errors=True)
-
-

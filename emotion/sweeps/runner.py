@@ -35,20 +35,30 @@ class StudyRun:
     """One invocation of a sweep: resumes the study in its storage and runs trials until `n_trials` are finished
     (complete or pruned), counting those of earlier invocations."""
 
-    def __init__(self, settings: DictConfig, config: DictConfig, launcher: Launcher,
-                 sampler: optuna.samplers.BaseSampler | None, arguments: Sequence[str]) -> None:
+    def __init__(
+        self,
+        settings: DictConfig,
+        config: DictConfig,
+        launcher: Launcher,
+        sampler: optuna.samplers.BaseSampler | None,
+        arguments: Sequence[str],
+    ) -> None:
         validate_node(settings, "hydra.sweeper.", SweeperSchema)
         self.settings = settings
         self.config = config
         self.launcher = launcher
         self.space, self.fixed = split_overrides(settings.params or {}, arguments)
         if not self.space:
-            raise ConfigError("hydra.sweeper.params: empty search space (e.g. model.lr: tag(log, interval(1e-5, 1e-3)))")
+            raise ConfigError(
+                "hydra.sweeper.params: empty search space (e.g. model.lr: tag(log, interval(1e-5, 1e-3)))"
+            )
         check_keys(self.space, config)
         self.n_workers = int(settings.n_workers)
         if self.n_workers > 1 and isinstance(launcher, BasicLauncher):
-            raise ConfigError(f"hydra.sweeper.n_workers={self.n_workers}: the basic launcher runs one job at a time "
-                              "in this process; add hydra/launcher=workers (this machine) or hydra/launcher=slurm")
+            raise ConfigError(
+                f"hydra.sweeper.n_workers={self.n_workers}: the basic launcher runs one job at a time "
+                "in this process; add hydra/launcher=workers (this machine) or hydra/launcher=slurm"
+            )
         self.study = open_study(settings, create=True, sampler=sampler)
         self.lock = threading.Lock()
         self.failures: list[str] = []
@@ -56,19 +66,27 @@ class StudyRun:
     def run(self) -> optuna.Study:
         orphans = fail_orphans(self.study, int(self.settings.max_retries))
         if orphans:
-            log.info("Trials %s were left running by a sweep that is gone: marked failed, parameters queued again",
-                     orphans)
+            log.info(
+                "Trials %s were left running by a sweep that is gone: marked failed, parameters queued again", orphans
+            )
         finished, _ = progress(self.study)
-        log.info("Study %r in %s: %d of %d trials finished; %d worker(s)", self.study.study_name,
-                 self.settings.storage, finished, self.settings.n_trials, self.n_workers)
+        log.info(
+            "Study %r in %s: %d of %d trials finished; %d worker(s)",
+            self.study.study_name,
+            self.settings.storage,
+            finished,
+            self.settings.n_trials,
+            self.n_workers,
+        )
         devices = slot_devices(self.n_workers, self.config)
         # One worker works in this thread: the basic launcher runs the job right here, and Lightning installs
         # signal handlers, which only the main thread may do.
         if self.n_workers == 1:
             self._work(devices[0])
         else:
-            workers = [threading.Thread(target=self._work, args=(slot,), name=f"worker-{n}")
-                       for n, slot in enumerate(devices)]
+            workers = [
+                threading.Thread(target=self._work, args=(slot,), name=f"worker-{n}") for n, slot in enumerate(devices)
+            ]
             for worker in workers:
                 worker.start()
             for worker in workers:
@@ -90,8 +108,12 @@ class StudyRun:
             with heartbeat(self.study, trial):
                 state, value, failure = self._launch(trial.number, overrides)
             self.study.tell(trial, value, state=state)
-            log.info("trial %d %s%s", trial.number, state.name.lower(),
-                     f": {value:.4f}" if value is not None else f" ({failure})" if failure else "")
+            log.info(
+                "trial %d %s%s",
+                trial.number,
+                state.name.lower(),
+                f": {value:.4f}" if value is not None else f" ({failure})" if failure else "",
+            )
             if failure:
                 self.failures.append(f"trial {trial.number}: {failure}")
 

@@ -19,8 +19,12 @@ def distribution(override: Override) -> BaseDistribution:
     numbers."""
     sweep = override.value()
     if isinstance(sweep, ChoiceSweep):
-        return CategoricalDistribution([override.get_value_element_as_str(value) if isinstance(value, dict | list)
-                                        else value for value in sweep.list])
+        return CategoricalDistribution(
+            [
+                override.get_value_element_as_str(value) if isinstance(value, dict | list) else value
+                for value in sweep.list
+            ]
+        )
     if isinstance(sweep, RangeSweep):
         return CategoricalDistribution(list(override.sweep_iterator()))
     if isinstance(sweep, IntervalSweep):
@@ -32,7 +36,9 @@ def distribution(override: Override) -> BaseDistribution:
     raise ConfigError(f"{override.input_line}: not a sweep (use choice(...), range(...) or interval(...))")
 
 
-def split_overrides(params: Mapping[str, Any], arguments: Iterable[str]) -> tuple[dict[str, BaseDistribution], list[str]]:
+def split_overrides(
+    params: Mapping[str, Any], arguments: Iterable[str]
+) -> tuple[dict[str, BaseDistribution], list[str]]:
     """The search space (the sweeper's `params`, then sweeps given on the command line, which win) and the plain
     overrides every trial gets."""
     parser = OverridesParser.create()
@@ -57,8 +63,10 @@ def check_keys(space: Mapping[str, BaseDistribution], cfg: DictConfig) -> None:
     for key in space:
         name = key.lstrip("+~")
         if not key.startswith("+") and OmegaConf.select(cfg, name, default=missing) is missing:
-            raise ConfigError(f"hydra.sweeper.params: {name!r} is not a key of this config "
-                              "(print the config with --cfg job; add a new key with +key=...)")
+            raise ConfigError(
+                f"hydra.sweeper.params: {name!r} is not a key of this config "
+                "(print the config with --cfg job; add a new key with +key=...)"
+            )
 
 
 def trial_overrides(params: Mapping[str, Any]) -> list[str]:

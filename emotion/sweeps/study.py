@@ -17,8 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import optuna
-from optuna.pruners import (BasePruner, HyperbandPruner, MedianPruner, NopPruner, PercentilePruner,
-                            SuccessiveHalvingPruner, ThresholdPruner, WilcoxonPruner)
+from optuna.pruners import (
+    BasePruner,
+    HyperbandPruner,
+    MedianPruner,
+    NopPruner,
+    PercentilePruner,
+    SuccessiveHalvingPruner,
+    ThresholdPruner,
+    WilcoxonPruner,
+)
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
 from optuna.storages.journal import JournalFileBackend
 from optuna.trial import FrozenTrial, TrialState
@@ -26,8 +34,12 @@ from optuna.trial import FrozenTrial, TrialState
 from emotion.utils.errors import ConfigError
 
 PRUNERS: dict[str, type[BasePruner]] = {
-    "median": MedianPruner, "percentile": PercentilePruner, "hyperband": HyperbandPruner,
-    "successive_halving": SuccessiveHalvingPruner, "threshold": ThresholdPruner, "wilcoxon": WilcoxonPruner,
+    "median": MedianPruner,
+    "percentile": PercentilePruner,
+    "hyperband": HyperbandPruner,
+    "successive_halving": SuccessiveHalvingPruner,
+    "threshold": ThresholdPruner,
+    "wilcoxon": WilcoxonPruner,
     "none": NopPruner,
 }
 FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
@@ -44,17 +56,23 @@ def make_pruner(name: str, arguments: Mapping[str, Any] | None = None) -> BasePr
     try:
         return PRUNERS[name](**dict(arguments or {}))
     except (TypeError, ValueError) as err:
-        raise ConfigError(f"hydra.sweeper.pruner_args={dict(arguments or {})}: {err} "
-                          f"(arguments of optuna.pruners.{PRUNERS[name].__name__})") from err
+        raise ConfigError(
+            f"hydra.sweeper.pruner_args={dict(arguments or {})}: {err} "
+            f"(arguments of optuna.pruners.{PRUNERS[name].__name__})"
+        ) from err
 
 
 def make_storage(url: str, heartbeat_interval: int | None = None, max_retries: int = 1) -> BaseStorage:
     """A journal file for a path, an RDB for a URL; a storage that cannot be opened is one line naming it."""
     try:
         if "://" in url:
-            return RDBStorage(url, heartbeat_interval=heartbeat_interval,
-                              heartbeat_stale_trial_callback=functools.partial(retry, max_retries=max_retries)
-                              if heartbeat_interval else None)
+            return RDBStorage(
+                url,
+                heartbeat_interval=heartbeat_interval,
+                heartbeat_stale_trial_callback=functools.partial(retry, max_retries=max_retries)
+                if heartbeat_interval
+                else None,
+            )
         path = Path(url).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
         return JournalStorage(JournalFileBackend(str(path)))
@@ -63,21 +81,31 @@ def make_storage(url: str, heartbeat_interval: int | None = None, max_retries: i
         raise ConfigError(f"hydra.sweeper.storage={url!r}: cannot open it ({reason})") from err
 
 
-def open_study(settings: Mapping[str, Any], *, create: bool, sampler: optuna.samplers.BaseSampler | None = None
-               ) -> optuna.Study:
+def open_study(
+    settings: Mapping[str, Any], *, create: bool, sampler: optuna.samplers.BaseSampler | None = None
+) -> optuna.Study:
     """The sweeper's study (created if `create` and new) from its config keys: storage, study_name, direction,
     pruner, pruner_args, heartbeat_interval, max_retries."""
-    storage = make_storage(str(settings["storage"]), settings.get("heartbeat_interval"),
-                           int(settings.get("max_retries", 1)))
+    storage = make_storage(
+        str(settings["storage"]), settings.get("heartbeat_interval"), int(settings.get("max_retries", 1))
+    )
     pruner = make_pruner(str(settings["pruner"]), settings.get("pruner_args"))
     name = str(settings["study_name"])
     if not create:
         return optuna.load_study(study_name=name, storage=storage, pruner=pruner, sampler=sampler)
-    study = optuna.create_study(storage=storage, study_name=name, direction=str(settings["direction"]),
-                                sampler=sampler, pruner=pruner, load_if_exists=True)
+    study = optuna.create_study(
+        storage=storage,
+        study_name=name,
+        direction=str(settings["direction"]),
+        sampler=sampler,
+        pruner=pruner,
+        load_if_exists=True,
+    )
     if study.direction.name.lower() != str(settings["direction"]):
-        raise ConfigError(f"hydra.sweeper.direction={settings['direction']}: study {name!r} in {settings['storage']} "
-                          f"was created to {study.direction.name.lower()}; use another study_name")
+        raise ConfigError(
+            f"hydra.sweeper.direction={settings['direction']}: study {name!r} in {settings['storage']} "
+            f"was created to {study.direction.name.lower()}; use another study_name"
+        )
     return study
 
 

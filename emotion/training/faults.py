@@ -73,8 +73,9 @@ def resume_command(cfg: DictConfig) -> str:
     """The command line that continues this run from its newest checkpoint."""
     overrides = HydraConfig.get().overrides.task if HydraConfig.initialized() else []
     kept = [o for o in overrides if not o.startswith(("hydra.run.dir=", "ckpt_path="))]
-    return shlex.join(["python", "-m", "emotion.train", *kept, f"hydra.run.dir={cfg.paths.output_dir}",
-                       "ckpt_path=last"])
+    return shlex.join(
+        ["python", "-m", "emotion.train", *kept, f"hydra.run.dir={cfg.paths.output_dir}", "ckpt_path=last"]
+    )
 
 
 class Preemption(L.Callback):
@@ -111,8 +112,12 @@ class RankWatch(L.Callback):
             return
         self.rank, self.world_size = trainer.global_rank, trainer.world_size
         self._store = torch.distributed.TCPStore(
-            os.environ["MASTER_ADDR"], int(os.environ["MASTER_PORT"]), is_master=False,
-            timeout=timedelta(seconds=max(self.timeout, 10)), wait_for_workers=False)
+            os.environ["MASTER_ADDR"],
+            int(os.environ["MASTER_PORT"]),
+            is_master=False,
+            timeout=timedelta(seconds=max(self.timeout, 10)),
+            wait_for_workers=False,
+        )
         prefix = "emotion/watch"  # in a store torchrun keeps over restarts, old counts only give a starting value
         self._keys = [f"{prefix}/beat/{rank}" for rank in range(self.world_size)]
         self._who = [f"{prefix}/who/{rank}" for rank in range(self.world_size)]
@@ -151,8 +156,11 @@ class RankWatch(L.Callback):
             seen = beats
             frozen = [rank for rank in range(self.world_size) if now - moved[rank] > self.timeout]
             if frozen:
-                self._report(frozen, f"stopped answering: no heartbeat for {self.timeout:.0f} s (a frozen process, "
-                                     "a hung node or a network partition)")
+                self._report(
+                    frozen,
+                    f"stopped answering: no heartbeat for {self.timeout:.0f} s (a frozen process, "
+                    "a hung node or a network partition)",
+                )
 
     def lost(self) -> list[int]:
         """After a failed collective: the ranks whose counters stand still over 3 beats (dead or frozen)."""
@@ -173,8 +181,10 @@ class RankWatch(L.Callback):
                 who.append(f"rank {rank} of {self.world_size} ({self._store.get(self._who[rank]).decode()})")
             except Exception:
                 who.append(f"rank {rank} of {self.world_size}")
-        return (f"{', '.join(who)} {what}; rank {self.rank} stops here. Resume on every node: {self.resume} "
-                "(automatic under torchrun --max-restarts or SLURM requeue)")
+        return (
+            f"{', '.join(who)} {what}; rank {self.rank} stops here. Resume on every node: {self.resume} "
+            "(automatic under torchrun --max-restarts or SLURM requeue)"
+        )
 
     def _report(self, ranks: list[int], what: str) -> None:
         """From the watch thread: one line, then end the process (the main thread may be stuck in a collective)."""
@@ -190,8 +200,10 @@ def faults_named(trainer: L.Trainer, watch: RankWatch, preemption: Preemption) -
     try:
         yield
     except SIGTERMException:
-        raise JobStopped(f"stopped by SIGTERM at step {trainer.global_step}; saved {preemption.path}. Resume: "
-                         f"{watch.resume}", PREEMPTED) from None
+        raise JobStopped(
+            f"stopped by SIGTERM at step {trainer.global_step}; saved {preemption.path}. Resume: {watch.resume}",
+            PREEMPTED,
+        ) from None
     except Exception as err:
         if watch.world_size == 1 or not watch._reported.acquire(blocking=False):
             raise

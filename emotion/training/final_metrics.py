@@ -32,7 +32,10 @@ def release_distributed() -> None:
 
 
 def evaluate(
-    trainer: L.Trainer, model: L.LightningModule, datamodule: EmotionDataModule, ckpt_path: str | None,
+    trainer: L.Trainer,
+    model: L.LightningModule,
+    datamodule: EmotionDataModule,
+    ckpt_path: str | None,
     test: bool = True,
 ) -> dict[str, float]:
     """Val and (with `test`) test metrics of `ckpt_path` (or of `model` as it is, when None); loads those weights

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import hydra
 import lightning as L
-from lightning.pytorch.callbacks import Checkpoint, WeightAveraging
+from lightning.pytorch.callbacks import Checkpoint
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.callbacks import publish
-from emotion.reporting.tables import write_json
-from emotion.serving.hf_folder import HF_FOLDER, save_hf_folder
+from emotion.inference.hf_folder import HF_FOLDER, save_hf_folder
+from emotion.storage.tables import write_json
 from emotion.training import faults
 from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run
@@ -50,8 +50,12 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     watch = faults.RankWatch(faults.timeout_s(cfg), resume=faults.resume_command(cfg))
     preemption = faults.Preemption(output_dir / "checkpoints")
     trainer: L.Trainer = hydra.utils.instantiate(
-        cfg.trainer, strategy=faults.strategy(cfg), callbacks=[*callbacks, RandomState(), watch, preemption],
-        logger=loggers, plugins=[AtomicCheckpointIO()])
+        cfg.trainer,
+        strategy=faults.strategy(cfg),
+        callbacks=[*callbacks, RandomState(), watch, preemption],
+        logger=loggers,
+        plugins=[AtomicCheckpointIO()],
+    )
     for logger in loggers:
         logger.log_hyperparams(OmegaConf.to_container(cfg, resolve=True))
 
@@ -61,8 +65,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     release_distributed()
     if not trainer.is_global_zero:
         return {}
-    # Weight averaging (`callbacks=[default,ema]`) stays out: the best checkpoint it loads already holds the average.
-    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint | WeightAveraging)]
+    analysis_callbacks = [callback for callback in callbacks if not isinstance(callback, Checkpoint)]
     # After a spawned fit (ddp_spawn) this process's loggers never ran; their runs live in the children.
     spawned = getattr(trainer.strategy, "_start_method", None) in ("spawn", "fork", "forkserver")
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)

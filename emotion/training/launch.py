@@ -20,14 +20,18 @@ def check_launch(cfg: DictConfig) -> None:
         raise ConfigError("trainer.strategy=ddp cannot run inside a Hydra multirun; use trainer.strategy=ddp_spawn")
     if int(os.environ.get("TORCHELASTIC_MAX_RESTARTS") or 0) and os.environ.get("TORCHELASTIC_RUN_ID") == "none":
         explicit = HydraConfig.initialized() and any(
-            o.startswith("hydra.run.dir=") for o in HydraConfig.get().overrides.hydra)
+            o.startswith("hydra.run.dir=") for o in HydraConfig.get().overrides.hydra
+        )
         if not explicit:
-            raise ConfigError("torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...): a restart "
-                              "resumes from the run dir, which is otherwise named for the time of each start")
+            raise ConfigError(
+                "torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...): a restart "
+                "resumes from the run dir, which is otherwise named for the time of each start"
+            )
     metric = cfg.get("optimized_metric")
     if metric is not None and metric not in metric_names():
-        raise ConfigError(f"optimized_metric={metric!r}: not a metric this run reports "
-                          f"(one of {', '.join(metric_names())})")
+        raise ConfigError(
+            f"optimized_metric={metric!r}: not a metric this run reports (one of {', '.join(metric_names())})"
+        )
 
 
 def metric_value(metrics: dict[str, float], name: str | None) -> float | None:
@@ -37,7 +41,9 @@ def metric_value(metrics: dict[str, float], name: str | None) -> float | None:
     if name is None or not metrics:
         return None
     if name not in metrics:
-        raise ConfigError(f"optimized_metric={name!r}: this run did not produce it (it has {', '.join(sorted(metrics))})")
+        raise ConfigError(
+            f"optimized_metric={name!r}: this run did not produce it (it has {', '.join(sorted(metrics))})"
+        )
     return metrics[name]
 
 

@@ -77,8 +77,10 @@ def resume_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None:
         return ckpt_path
     found = _newest_intact(checkpoint_dir)
     if found is None:
-        raise ConfigError(f"ckpt_path=last: no checkpoint in {checkpoint_dir}; resume needs hydra.run.dir=<the run dir "
-                          "of the interrupted run>")
+        raise ConfigError(
+            f"ckpt_path=last: no checkpoint in {checkpoint_dir}; resume needs hydra.run.dir=<the run dir "
+            "of the interrupted run>"
+        )
     return found
 
 
@@ -88,8 +90,9 @@ def _newest_intact(checkpoint_dir: Path) -> str | None:
     for path in candidates:
         if intact(path):
             if path != candidates[0]:
-                log.warning("%s is truncated or corrupt; resuming from %s, the newest intact checkpoint",
-                            candidates[0], path)
+                log.warning(
+                    "%s is truncated or corrupt; resuming from %s, the newest intact checkpoint", candidates[0], path
+                )
             return str(path)
     if candidates:
         raise ConfigError(f"ckpt_path=last: every checkpoint in {checkpoint_dir} is truncated or corrupt")

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 def accept_model_override(argv: Sequence[str]) -> list[str]:
     """Lets `model=DIR` (the Hydra style the rest of the project uses) stand for `--model DIR`."""
-    return [item for arg in argv for item in (["--model", arg[len("model="):]] if arg.startswith("model=") else [arg])]
+    return [item for arg in argv for item in (["--model", arg[len("model=") :]] if arg.startswith("model=") else [arg])]
 
 
 def positive_int(value: str) -> int:

@@ -62,7 +62,7 @@ def hydra_command(
             result = hydra_main()
             # Everything the command makes is written and closed by now. Frozen, the objects torch, Lightning and
             # transformers made are left out of the interpreter's last garbage collection, which walked them all
-            # only to free memory the process is about to give back: 2.5 s of a 5-step training run's 26 s.
+            # only to free memory the process is about to give back (experiments/results/startup.md).
             gc.freeze()
             return result
 
@@ -98,15 +98,20 @@ def _explain(config_name: str, argv: list[str], err: Exception) -> str:
     base = _compose(config_name, [])
     groups = sorted(group for group in base.hydra.runtime.choices if not group.startswith("hydra"))
     if match := re.match(r"Could not override '([^']+)'\. No match in the defaults list", message):
-        return (f"{match[1]}=...: {command} has no '{match[1]}' option (its config groups: {', '.join(groups)}; "
-                "a new key needs +key=value)")
+        return (
+            f"{match[1]}=...: {command} has no '{match[1]}' option (its config groups: {', '.join(groups)}; "
+            "a new key needs +key=value)"
+        )
     if match := re.match(r"Could not override '([^']+)'\.", message):
         parent, _, key = match[1].rpartition(".")
         node = OmegaConf.select(base, parent) if parent else base
         known = [str(k) for k in node] if isinstance(node, DictConfig) else []
         close = difflib.get_close_matches(key, known, n=1)
-        hint = f"did you mean {(parent + '.') if parent else ''}{close[0]}?" if close else (
-            f"known keys: {', '.join(known[:12])}" if known else "a new key needs +key=value")
+        hint = (
+            f"did you mean {(parent + '.') if parent else ''}{close[0]}?"
+            if close
+            else (f"known keys: {', '.join(known[:12])}" if known else "a new key needs +key=value")
+        )
         return f"{match[1]}: no such key in {command}'s config ({hint})"
     if match := re.search(r"Could not find '([^'/]+)/([^']+)'", message):
         options = re.findall(r"^\t(\S+)$", message.split("Config search path")[0], re.M)

@@ -67,8 +67,9 @@ def from_pretrained(loader: Callable[..., T], name: str, what: str = "model", **
     except OSError as err:
         if hub_unreachable(err):
             raise SourceError(f"cannot reach the Hugging Face Hub for {name!r}; {MODEL_OFFLINE_HINT}") from err
-        raise SourceError(f"{name!r}: not a local folder, and no such {what} on the Hugging Face Hub "
-                          f"({first_line(err)})") from err
+        raise SourceError(
+            f"{name!r}: not a local folder, and no such {what} on the Hugging Face Hub ({first_line(err)})"
+        ) from err
 
 
 def first_line(err: BaseException) -> str:

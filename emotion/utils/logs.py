@@ -17,11 +17,22 @@ from contextlib import contextmanager
 log = logging.getLogger("emotion")
 
 # Lightning INFO lines that say nothing about this run's results.
-LIGHTNING_CHATTER = ("💡 Tip", "GPU available", "TPU available", "HPU available", "Seed set to",
-                     "`Trainer(", "You are using a CUDA device", "Loading `train_dataloader` to estimate")
+LIGHTNING_CHATTER = (
+    "💡 Tip",
+    "GPU available",
+    "TPU available",
+    "HPU available",
+    "Seed set to",
+    "`Trainer(",
+    "You are using a CUDA device",
+    "Loading `train_dataloader` to estimate",
+)
 # Warnings about the libraries' own internals, or about how final_metrics re-reads the best checkpoint on purpose.
-QUIET_WARNINGS = ("Be aware that when using `ckpt_path`", "`isinstance(treespec, LeafSpec)` is deprecated",
-                  "Exporting aten::index operator")
+QUIET_WARNINGS = (
+    "Be aware that when using `ckpt_path`",
+    "`isinstance(treespec, LeafSpec)` is deprecated",
+    "Exporting aten::index operator",
+)
 QUIET_LOGGERS = ("transformers", "datasets", "huggingface_hub", "onnxruntime")
 
 

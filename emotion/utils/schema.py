@@ -22,8 +22,14 @@ from emotion.utils.errors import ConfigError
 SPLIT_NAMES = ("train", "validation", "test")
 
 
-def check(*, ge: float | None = None, le: float | None = None, lt: float | None = None,
-          keys: tuple[str, ...] | None = None, default: Any = None) -> Any:
+def check(
+    *,
+    ge: float | None = None,
+    le: float | None = None,
+    lt: float | None = None,
+    keys: tuple[str, ...] | None = None,
+    default: Any = None,
+) -> Any:
     """A field with bounds (`ge`, `le`, `lt`) on its number, or allowed `keys` for a mapping."""
     return dataclasses.field(default=default, metadata={"ge": ge, "le": le, "lt": lt, "keys": keys})
 
@@ -72,8 +78,9 @@ class TrainerSchema:
     num_nodes: int = check(ge=1, default=1)
     strategy: str = "auto"
     sync_batchnorm: bool = False
-    precision: Literal["32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true", "32", "16", "bf16", "64",
-                       32, 16, 64] = "32-true"
+    precision: Literal[
+        "32-true", "16-mixed", "bf16-mixed", "16-true", "bf16-true", "64-true", "32", "16", "bf16", "64", 32, 16, 64
+    ] = "32-true"
     accumulate_grad_batches: int = check(ge=1, default=1)
     check_val_every_n_epoch: int | None = check(ge=1)
     val_check_interval: float | int = check(ge=0.0, default=1.0)  # a fraction of an epoch, or a batch count
@@ -118,19 +125,6 @@ class SweeperSchema:
 
 
 @dataclass
-class EmaSchema:
-    """`callbacks=[default,ema]` (conf/callbacks/ema.yaml): Lightning's EMAWeightAveraging, whose decay it does not
-    check itself (a decay of 1.5 would train and report a diverging average)."""
-
-    decay: float = check(ge=0.0, lt=1.0)
-    update_every_n_steps: int = check(ge=1, default=1)
-    update_starting_at_step: int | None = check(ge=0)
-    update_starting_at_epoch: int | None = check(ge=0)
-    use_buffers: bool = True
-    device: str | None = None  # where the average lives ("cpu" saves GPU memory); default: the model's device
-
-
-@dataclass
 class RunSchema:
     """Top-level keys every command has."""
 
@@ -144,18 +138,35 @@ class RunSchema:
 
 # Keys only some commands have: (key, type, bounds); the groups above are checked wherever they appear.
 COMMAND_KEYS: dict[str, tuple[tuple[str, Any, dict], ...]] = {
-    "train": (("ckpt_path", str | None, {}), ("optimized_metric", str | None, {}), ("test", bool, {}),
-              ("export_hf", bool, {})),
+    "train": (
+        ("ckpt_path", str | None, {}),
+        ("optimized_metric", str | None, {}),
+        ("test", bool, {}),
+        ("export_hf", bool, {}),
+    ),
     "eval": (("ckpt_path", str, {}),),
-    "analyze": (("ckpt_path", str, {}), ("split", Literal["train", "validation", "test"], {}),
-                ("top_n", int, {"ge": 1})),
-    "export": (("ckpt_path", str, {}), ("out_dir", str, {}), ("opset", int, {"ge": 14, "le": 21}),
-               ("min_agreement", float, {"ge": 0.0, "le": 1.0}), ("calibrate", bool, {})),
+    "analyze": (
+        ("ckpt_path", str, {}),
+        ("split", Literal["train", "validation", "test"], {}),
+        ("top_n", int, {"ge": 1}),
+    ),
+    "export": (
+        ("ckpt_path", str, {}),
+        ("out_dir", str, {}),
+        ("opset", int, {"ge": 14, "le": 21}),
+        ("min_agreement", float, {"ge": 0.0, "le": 1.0}),
+        ("calibrate", bool, {}),
+    ),
 }
-# Config nodes with a schema, by path; each is checked wherever it is present (`callbacks.ema` only when it is on).
-GROUPS: dict[str, type] = {"data": DataSchema, "model": ModelSchema, "trainer": TrainerSchema,
-                           "features": FeaturesSchema, "umap": UmapSchema, "distributed": DistributedSchema,
-                           "callbacks.ema": EmaSchema}
+# Config nodes with a schema, by path; each is checked wherever it is present.
+GROUPS: dict[str, type] = {
+    "data": DataSchema,
+    "model": ModelSchema,
+    "trainer": TrainerSchema,
+    "features": FeaturesSchema,
+    "umap": UmapSchema,
+    "distributed": DistributedSchema,
+}
 
 
 def validate(cfg: DictConfig) -> None:
@@ -217,7 +228,9 @@ def _matches(value: Any, kind: Any) -> bool:
         return any(value == option and isinstance(value, bool) == isinstance(option, bool) for option in get_args(kind))
     if origin is dict:
         key_type, value_type = get_args(kind)
-        return isinstance(value, dict) and all(_matches(k, key_type) and _matches(v, value_type) for k, v in value.items())
+        return isinstance(value, dict) and all(
+            _matches(k, key_type) and _matches(v, value_type) for k, v in value.items()
+        )
     if origin is list:
         return isinstance(value, list) and all(_matches(item, get_args(kind)[0]) for item in value)
     if kind is type(None):
@@ -247,5 +260,7 @@ def _describe(kind: Any, bounds: Mapping[str, Any]) -> str:
     if kind is type(None):
         return "null"
     name = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}.get(kind, str(kind))
-    limits = [f"{op} {bounds[key]}" for key, op in (("ge", ">="), ("le", "<="), ("lt", "<")) if bounds.get(key) is not None]
+    limits = [
+        f"{op} {bounds[key]}" for key, op in (("ge", ">="), ("le", "<="), ("lt", "<")) if bounds.get(key) is not None
+    ]
     return f"{name} {' and '.join(limits)}".strip() if kind in (int, float) else name

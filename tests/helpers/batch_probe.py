@@ -35,9 +35,14 @@ class BatchProbe(L.Callback):
         digest = hashlib.sha256()
         for name, tensor in sorted(pl_module.state_dict().items()):
             digest.update(name.encode() + tensor.detach().to(torch.float32).cpu().numpy().tobytes())
-        record = {"world_size": trainer.world_size, "steps": trainer.global_step, "sizes": self.sizes,
-                  "texts": self.texts, "accumulation": trainer.accumulate_grad_batches,
-                  "weights": digest.hexdigest()}
+        record = {
+            "world_size": trainer.world_size,
+            "steps": trainer.global_step,
+            "sizes": self.sizes,
+            "texts": self.texts,
+            "accumulation": trainer.accumulate_grad_batches,
+            "weights": digest.hexdigest(),
+        }
         (Path(trainer.default_root_dir) / f"batch_probe_rank{trainer.global_rank}.json").write_text(json.dumps(record))
 
 
@@ -49,5 +54,5 @@ def samples_per_step(run_dir: Path) -> tuple[int, list[int]]:
     per_rank = []
     for record in records:
         group = record["accumulation"]
-        per_rank.append([sum(record["sizes"][i:i + group]) for i in range(0, len(record["sizes"]), group)])
+        per_rank.append([sum(record["sizes"][i : i + group]) for i in range(0, len(record["sizes"]), group)])
     return records[0]["steps"], [sum(column) for column in zip(*per_rank, strict=True)]

@@ -19,12 +19,16 @@ import psutil
 from tests.conftest import ROOT
 
 
-def step_signal(step: int, signals: dict[int, str] | None = None, pause: float = 0.0, rank: int | None = None
-                ) -> list[str]:
+def step_signal(
+    step: int, signals: dict[int, str] | None = None, pause: float = 0.0, rank: int | None = None
+) -> list[str]:
     """Hydra overrides adding StepSignal to a training run."""
     prefix = "+callbacks.step_signal"
-    overrides = [f"{prefix}._target_=tests.helpers.faults.StepSignal", f"{prefix}.step={step}",
-                 f"{prefix}.pause={pause}"]
+    overrides = [
+        f"{prefix}._target_=tests.helpers.faults.StepSignal",
+        f"{prefix}.step={step}",
+        f"{prefix}.pause={pause}",
+    ]
     if signals:
         overrides.append(f"{prefix}.signals={{{', '.join(f'{k}: {v}' for k, v in signals.items())}}}")
     if rank is not None:
@@ -37,8 +41,9 @@ class StepSignal(L.Callback):
     after each step named in `signals` (step -> SIGTERM, SIGUSR1, ...), send that signal to this process (on rank
     `rank` only, if given)."""
 
-    def __init__(self, step: int, signals: dict[int, str] | None = None, pause: float = 0.0,
-                 rank: int | None = None) -> None:
+    def __init__(
+        self, step: int, signals: dict[int, str] | None = None, pause: float = 0.0, rank: int | None = None
+    ) -> None:
         self.step, self.signals, self.pause, self.rank = step, dict(signals or {}), pause, rank
 
     def on_train_batch_end(self, trainer: L.Trainer, pl_module, outputs, batch, batch_idx: int) -> None:
@@ -60,13 +65,26 @@ def free_port() -> int:
 def start_nodes(overrides: list[str], logs: Path, nodes: int = 2, max_restarts: int = 0) -> list[subprocess.Popen]:
     """`nodes` torchrun agents on localhost, one process each, through scripts/torchrun_train.sh; output in
     logs/node<N>.log."""
-    env = os.environ | {"NNODES": str(nodes), "NPROC": "1", "RDZV": f"127.0.0.1:{free_port()}",
-                        "JOB": f"test{os.getpid()}{time.monotonic_ns()}", "MAX_RESTARTS": str(max_restarts),
-                        "PYTHON": str(Path(os.sys.executable))}
+    env = os.environ | {
+        "NNODES": str(nodes),
+        "NPROC": "1",
+        "RDZV": f"127.0.0.1:{free_port()}",
+        "JOB": f"test{os.getpid()}{time.monotonic_ns()}",
+        "MAX_RESTARTS": str(max_restarts),
+        "PYTHON": str(Path(os.sys.executable)),
+    }
     logs.mkdir(parents=True, exist_ok=True)
-    return [subprocess.Popen([str(ROOT / "scripts/torchrun_train.sh"), *overrides], cwd=ROOT, env=env,
-                             stdout=(logs / f"node{n}.log").open("w"), stderr=subprocess.STDOUT,
-                             start_new_session=True) for n in range(nodes)]
+    return [
+        subprocess.Popen(
+            [str(ROOT / "scripts/torchrun_train.sh"), *overrides],
+            cwd=ROOT,
+            env=env,
+            stdout=(logs / f"node{n}.log").open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for n in range(nodes)
+    ]
 
 
 def worker(agents: list[subprocess.Popen], rank: int) -> psutil.Process:

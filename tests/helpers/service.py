@@ -37,8 +37,12 @@ def call(url: str, payload: dict | None = None) -> tuple[int, dict]:
 def running_service(model_dir: Path, *args: str) -> Iterator[str]:
     """Starts the service, waits for /health, yields its base URL, and stops it."""
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "emotion.serve", f"model={model_dir}", "--port", str(port), *args],
-                              cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "emotion.serve", f"model={model_dir}", "--port", str(port), *args],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 90

@@ -23,7 +23,7 @@ from typing import Any, BinaryIO
 
 from emotion.data import DataError
 from emotion.data.texts import text_problem
-from emotion.serving.backends import Prediction, Predictor
+from emotion.inference.predictor import Prediction, Predictor
 
 CSV_FIELDS = 10  # text, label, score, six probabilities, truncated
 IDLE_S = 0.05  # a pipe quiet this long: score what has arrived rather than wait for a full chunk

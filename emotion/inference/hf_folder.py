@@ -20,8 +20,12 @@ HF_FOLDER = "hf_model"  # where a training run dir keeps its model folder
 # Each part of a model folder, and the files any one of which provides it.
 PARTS = {
     "config.json": ("config.json",),
-    "a weights file": ("model.safetensors", "model.safetensors.index.json", "pytorch_model.bin",
-                       "pytorch_model.bin.index.json"),
+    "a weights file": (
+        "model.safetensors",
+        "model.safetensors.index.json",
+        "pytorch_model.bin",
+        "pytorch_model.bin.index.json",
+    ),
     "a tokenizer": ("tokenizer.json", "vocab.txt", "tokenizer.model", "vocab.json"),
 }
 
@@ -41,6 +45,8 @@ def check_model_folder(folder: Path) -> None:
         raise SourceError(f"no such model folder: {folder}")
     missing = [part for part, files in PARTS.items() if not any((folder / name).is_file() for name in files)]
     if missing:
-        raise SourceError(f"{folder}: not a complete model folder: no {' and no '.join(missing)} "
-                          f"({', '.join(name for part in missing for name in PARTS[part][:2])}); an interrupted "
-                          "export or copy? export it again")
+        raise SourceError(
+            f"{folder}: not a complete model folder: no {' and no '.join(missing)} "
+            f"({', '.join(name for part in missing for name in PARTS[part][:2])}); an interrupted "
+            "export or copy? export it again"
+        )

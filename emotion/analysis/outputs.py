@@ -34,7 +34,9 @@ def predict_logits(model: PreTrainedModel, loader: Iterable[dict[str, torch.Tens
 
 @torch.inference_mode()
 def hidden_states(
-    encoder: PreTrainedModel, loader: Iterable[dict[str, torch.Tensor]], pooling: Pooling = "cls",
+    encoder: PreTrainedModel,
+    loader: Iterable[dict[str, torch.Tensor]],
+    pooling: Pooling = "cls",
     progress: str | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Last-layer `[CLS]` vectors (the book's features), or the attention-masked mean, with gold labels."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from emotion.data.labels import EMOTIONS
-from emotion.reporting.tables import markdown_table
+from emotion.storage.tables import markdown_table
 
 LIMITS = """\
 - Trained on English tweets that were lowercased and stripped of punctuation, mentions, URLs and hashtags;
@@ -19,22 +19,27 @@ LIMITS = """\
 
 def write_model_card(out_dir: Path, base_model: str, report: dict, data_source: str) -> Path:
     rows = [
-        {"backend": backend, "split": stage, "accuracy": report[f"{backend}/{stage}"][f"{stage}/acc"],
-         "weighted F1": report[f"{backend}/{stage}"][f"{stage}/f1_weighted"],
-         "macro F1": report[f"{backend}/{stage}"][f"{stage}/f1_macro"],
-         "ECE": report[f"{backend}/{stage}"][f"{stage}/ece"],
-         "agreement with torch (test)": report.get(f"{backend}/test_agreement", 1.0)}
+        {
+            "backend": backend,
+            "split": stage,
+            "accuracy": report[f"{backend}/{stage}"][f"{stage}/acc"],
+            "weighted F1": report[f"{backend}/{stage}"][f"{stage}/f1_weighted"],
+            "macro F1": report[f"{backend}/{stage}"][f"{stage}/f1_macro"],
+            "ECE": report[f"{backend}/{stage}"][f"{stage}/ece"],
+            "agreement with torch (test)": report.get(f"{backend}/test_agreement", 1.0),
+        }
         for backend in ("torch", "onnx", "onnx-int8")
         for stage in ("val", "test")
     ]
     per_class = [{"emotion": e, "F1 (test)": report["torch/test"][f"test/f1_{e}"]} for e in EMOTIONS]
     calibration = report.get("calibration")
     calibration_text = (
-        f"Temperature scaling: T = {calibration['temperature']:.4f}, fitted on validation (minimum NLL) and folded into "
-        f"the output layer, so every format above returns calibrated probabilities; the top label is unchanged. "
+        f"Temperature scaling: T = {calibration['temperature']:.4f}, fitted on validation (minimum NLL) and folded "
+        f"into the output layer, so every format above returns calibrated probabilities; the top label is unchanged. "
         f"Test ECE (15 bins) {calibration['test/ece_before']:.4f} before, {calibration['test/ece_after']:.4f} after; "
         f"test NLL {calibration['test/nll_before']:.4f} before, {calibration['test/nll_after']:.4f} after."
-        if calibration else "Not calibrated (exported with calibrate=false)."
+        if calibration
+        else "Not calibrated (exported with calibrate=false)."
     )
     hub_base = "" if Path(base_model).exists() else f"base_model: {base_model}\n"
     card = f"""---

@@ -16,7 +16,7 @@ from transformers import AutoTokenizer
 
 from emotion.data.labels import EMOTIONS
 from emotion.data.texts import text_problem
-from emotion.serving.hf_folder import check_model_folder
+from emotion.inference.hf_folder import check_model_folder
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import SourceError
 
@@ -34,16 +34,28 @@ class Prediction:
     truncated: bool = field(default=False)
 
     def as_dict(self) -> dict:
-        return {"text": self.text, "label": self.label, "score": self.score,
-                "probabilities": self.probabilities, "truncated": self.truncated}
+        return {
+            "text": self.text,
+            "label": self.label,
+            "score": self.score,
+            "probabilities": self.probabilities,
+            "truncated": self.truncated,
+        }
 
 
 class Predictor:
     """Loads `model_dir` (a `save_pretrained` folder, plus model.onnx / model_int8.onnx for the ONNX backends)."""
 
-    def __init__(self, model_dir: str | Path, backend: Backend = "torch", batch_size: int = 32,
-                 max_length: int = 128, max_tokens: int = 512, threads: int | None = None,
-                 device: str = "cpu") -> None:
+    def __init__(
+        self,
+        model_dir: str | Path,
+        backend: Backend = "torch",
+        batch_size: int = 32,
+        max_length: int = 128,
+        max_tokens: int = 512,
+        threads: int | None = None,
+        device: str = "cpu",
+    ) -> None:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
@@ -134,7 +146,12 @@ class Predictor:
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
         probabilities, truncated = self.probabilities(texts)
         return [
-            Prediction(text, EMOTIONS[int(row.argmax())], float(row.max()),
-                       {name: float(p) for name, p in zip(EMOTIONS, row, strict=True)}, bool(cut))
+            Prediction(
+                text,
+                EMOTIONS[int(row.argmax())],
+                float(row.max()),
+                {name: float(p) for name, p in zip(EMOTIONS, row, strict=True)},
+                bool(cut),
+            )
             for text, row, cut in zip(texts, probabilities, truncated, strict=True)
         ]

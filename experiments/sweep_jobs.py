@@ -37,13 +37,13 @@ def shipped_teachers(*names: str) -> str:
 
 
 ONE_TEACHER, TWO_TEACHERS = shipped_teachers("seed1"), shipped_teachers("seed1", "seed2")
-THREE_TEACHERS = shipped_teachers("seed1", "seed2", "seed3")
 # data.max_length of every recipe (conf/data/emotion.yaml): the scripts that write teacher logits key them by it.
 MAX_LENGTH = 128
 
 
-def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str, str] | None = None
-              ) -> tuple[float, str]:
+def run_child(
+    what: str, argv: list[str], log: Path | None = None, env: dict[str, str] | None = None
+) -> tuple[float, str]:
     """Runs `argv` from the repository root; returns its wall seconds and its stdout (empty when it went to `log`,
     stdout and stderr together). A child that fails stops the study, naming it with its exit code and the end of
     its stderr (or the log to read)."""
@@ -54,8 +54,9 @@ def run_child(what: str, argv: list[str], log: Path | None = None, env: dict[str
         output, detail = child.stdout, child.stderr[-3000:]
     else:
         with open(log, "w") as handle:
-            child = subprocess.run(argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=False,
-                                   env=environment)
+            child = subprocess.run(
+                argv, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT, check=False, env=environment
+            )
         output, detail = "", f"see {log}"
     if child.returncode != 0:
         raise SystemExit(f"{what} failed (exit {child.returncode}):\n{detail}")
@@ -89,8 +90,11 @@ def run_sweep(name: str, overrides: list[str], reuse: bool = False, fresh: bool 
 def wall_seconds(sweep_dir: Path) -> float:
     """From the first job's start (its composed config) to the summary (or the last finished job): its wall time."""
     starts = [path.stat().st_mtime for path in sweep_dir.glob("*/.hydra/config.yaml")]
-    ends = [path.stat().st_mtime for path in [sweep_dir / "summary.csv", *sweep_dir.glob("*/metrics.json")]
-            if path.is_file()]
+    ends = [
+        path.stat().st_mtime
+        for path in [sweep_dir / "summary.csv", *sweep_dir.glob("*/metrics.json")]
+        if path.is_file()
+    ]
     return max(ends) - min(starts)
 
 
