@@ -19,6 +19,7 @@ from emotion.features import run_features
 from tests.conftest import assert_png
 
 
+@pytest.mark.slow
 def test_explore_writes_plots_and_table(make_config) -> None:
     cfg = make_config("data.max_length=24", config_name="explore")
     rows = summarize(cfg)
@@ -33,6 +34,7 @@ def test_explore_writes_plots_and_table(make_config) -> None:
     assert "| train | 16000 | 4666 |" in (out / "summary.md").read_text()
 
 
+@pytest.mark.slow
 def test_features_experiment_scores_baselines_and_reuses_its_cache(
     make_config, tmp_path: Path, monkeypatch, caplog
 ) -> None:

@@ -110,6 +110,7 @@ def test_an_endless_pipe_is_answered_while_it_is_open(exported) -> None:
         assert child.wait(timeout=60) == 0
 
 
+@pytest.mark.slow
 def test_workers_score_a_file_in_input_order(exported, predict, tweets: Path, tmp_path: Path) -> None:
     model = str(exported[0])
     outputs = {}

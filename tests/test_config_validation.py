@@ -163,6 +163,7 @@ SLICE = [
 ]
 
 
+@pytest.mark.slow
 def test_accumulation_keeps_the_global_batch(make_config) -> None:
     one = make_config(*SLICE)
     train(one)

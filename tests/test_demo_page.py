@@ -16,6 +16,8 @@ from emotion.data.labels import EMOTIONS
 from tests.conftest import ROOT
 from tests.helpers.service import call, running_service
 
+pytestmark = pytest.mark.slow  # a real browser
+
 ARTIFACTS = Path(os.environ.get("TEST_ARTIFACTS", ROOT / "logs" / "test-artifacts"))
 CHROMIUM_FLAGS = (
     "--headless",

@@ -180,6 +180,7 @@ def fitted(data_dir: Path, tiny_model: Path, **model_args) -> tuple[EmotionClass
     return model, module
 
 
+@pytest.mark.slow
 def test_alpha_one_reproduces_plain_fine_tuning_exactly(data_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
     # The teacher differs from the student's start (another seed), so any leak of its logits would show.
     teacher = tmp_path / "teacher"
@@ -245,6 +246,7 @@ def test_the_student_recipe_asks_for_its_teacher(make_config) -> None:
     assert make_config("experiment=distill_minilm", "model.teacher=/runs/t").model.distill_alpha == 0.5
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("ensemble", [False, True])
 def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, tmp_path: Path, ensemble: bool) -> None:
     from emotion.training.job import train
@@ -269,6 +271,7 @@ def test_a_student_run_learns_from_a_teacher_run_dir(make_config, trained_run, t
         assert str(stored["teacher"]).endswith("hf_model")
 
 
+@pytest.mark.slow
 def test_make_train_trains_the_student_on_the_shipped_teacher_logits(make_config) -> None:
     """`make train`'s recipe, as its Makefile line gives it, on the debug subset of the training split: the shipped
     MPNet logits file serves those rows (the tiny model stands in for MiniLM)."""

@@ -34,6 +34,7 @@ def test_a_figure_that_fails_to_draw_raises_its_error_in_the_job(tmp_path: Path)
     assert not (tmp_path / "x.png").exists()
 
 
+@pytest.mark.slow
 def test_figures_reach_tensorboard_with_their_steps(make_config) -> None:
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 

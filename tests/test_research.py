@@ -31,6 +31,7 @@ def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return result
 
 
+@pytest.mark.slow
 def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(
     capsys, monkeypatch, tmp_path: Path, tiny_model: Path, data_dir: Path
 ) -> None:
@@ -77,6 +78,7 @@ def test_a_resumed_job_still_counts_as_a_seed_of_its_recipe(tmp_path: Path) -> N
     assert list(summary["n"]) == [3] and summary["test/acc_mean"][0] == pytest.approx(0.91)
 
 
+@pytest.mark.slow
 def test_wandb_offline_run_holds_the_metrics(make_config) -> None:
     cfg = make_config("logger=wandb", "~callbacks.umap", "data.max_samples={train: 128, validation: 64, test: 64}")
     metrics = train(cfg)
@@ -148,6 +150,7 @@ def test_killed_run_resumes_to_the_same_number_of_steps(tmp_path: Path, tiny_mod
     assert json.loads((tmp_path / "metrics.json").read_text())["val/acc"] >= 0.0
 
 
+@pytest.mark.slow
 def test_same_seed_same_metrics_on_cpu(make_config) -> None:
     overrides = [
         "data.max_samples={train: 256, validation: 128, test: 128}",

@@ -78,6 +78,7 @@ def run_cli(capsys, monkeypatch):
     return run
 
 
+@pytest.mark.slow
 def test_cli_train_and_eval(run_cli, tmp_path: Path, tiny_model: Path, data_dir: Path, trained_run) -> None:
     trained = run_cli(
         "emotion.train",
