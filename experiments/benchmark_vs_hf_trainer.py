@@ -54,7 +54,8 @@ def command(contender: str, steps: int, out: Path, args: argparse.Namespace) -> 
         ]
     return [
         sys.executable,
-        __file__,
+        "-m",
+        "experiments.benchmark_vs_hf_trainer",
         "--hf-child",
         str(out),
         "--steps",

@@ -37,7 +37,7 @@ RECIPES = {  # name: (what the table calls it, its overrides)
         "student, 2 teachers: experiment=distill_minilm model.teacher=[MPNet seeds 1, 2]",
         ["experiment=distill_minilm", f"model.teacher={TWO_TEACHERS}"],
     ),
-    # The distillation search's winner (experiments/recipes.py --search distill, distill_recipes.md): more weight on
+    # The distillation search's winner (python -m experiments.recipes --search distill, distill_recipes.md): more weight on
     # the labels, val 0.9420 / macro F1 0.9212 on seed 1 against alpha 0.5's 0.9390 / 0.9177.
     "distill_alpha08": (
         "student, alpha 0.8: experiment=distill_minilm model.distill_alpha=0.8",
