@@ -116,7 +116,8 @@ def main() -> None:
 
     rows = []
     for name in VARIANTS:
-        _, stdout = run_child(f"variant {name!r}", [sys.executable, "-m", "experiments.benchmark_training", *sys.argv[1:], "--variant", name])
+        child = [sys.executable, "-m", "experiments.benchmark_training", *sys.argv[1:], "--variant", name]
+        _, stdout = run_child(f"variant {name!r}", child)
         rows.append({"variant": name} | json.loads(stdout.strip().splitlines()[-1]))
         print(f"{name}: {rows[-1]['samples/s']:.1f} samples/s", flush=True)
     for row in rows:

@@ -103,7 +103,7 @@ def main() -> None:
         minutes,
     )
 
-    # The book recipe leaves MiniLM under-trained, with many near-ties that int8 can flip (0.982 agreement seen):
+    # The book recipe leaves MiniLM under-trained, with many near-ties that int8 can flip (book_ch2.md):
     # the study reports the agreement rather than stopping at the export's default floor of 0.99.
     out, minutes, _ = step("export", ["emotion.export", f"ckpt_path={checkpoint}", "min_agreement=0.95"])
     report = json.loads((out / "model" / "export_report.json").read_text())

@@ -31,14 +31,13 @@ RECIPES = {  # name: (what the table calls it, its overrides)
         "student (make train): experiment=distill_minilm",
         ["experiment=distill_minilm", f"model.teacher={SWEEPS / 'seeds_teacher' / '0'}"],
     ),
-    # The student of an ensemble of two MPNet teachers: on seed 1 it read val 0.9410 / macro F1 0.9199 against the
-    # one-teacher student's 0.9390 / 0.9177 (validation only, 2026-12-02).
+    # The student of an ensemble of two MPNet teachers, above the one-teacher student on seed 1's validation
+    # (distill_recipes.md).
     "distill_ensemble": (
         "student, 2 teachers: experiment=distill_minilm model.teacher=[MPNet seeds 1, 2]",
         ["experiment=distill_minilm", f"model.teacher={TWO_TEACHERS}"],
     ),
-    # The distillation search's winner (python -m experiments.recipes --search distill, distill_recipes.md): more weight on
-    # the labels, val 0.9420 / macro F1 0.9212 on seed 1 against alpha 0.5's 0.9390 / 0.9177.
+    # The distillation search's winner on one seed (distill_recipes.md): more weight on the labels.
     "distill_alpha08": (
         "student, alpha 0.8: experiment=distill_minilm model.distill_alpha=0.8",
         ["experiment=distill_minilm", f"model.teacher={ONE_TEACHER}", "model.distill_alpha=0.8"],
