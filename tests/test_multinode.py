@@ -22,6 +22,7 @@ import torch
 
 from tests.conftest import ROOT
 from tests.helpers.batch_probe import PROBE
+from tests.helpers.commands import run_command
 from tests.helpers.faults import start_nodes, step_signal, stop, wait_for, worker
 
 pytestmark = pytest.mark.slow  # every test here launches whole commands
@@ -71,9 +72,12 @@ def train(*overrides: str, env: dict | None = None, expect: int = 0) -> subproce
 
 @pytest.fixture(scope="module")
 def reference(tmp_path_factory: pytest.TempPathFactory, recipe: list[str]) -> Path:
-    """The recipe in one uninterrupted process."""
+    """The recipe in one uninterrupted process: this one (the training job, as the command runs it)."""
+    from emotion.training.job import train as train_here
+    from emotion.utils.command import compose_config
+
     run_dir = tmp_path_factory.mktemp("one-process")
-    train(*recipe, f"hydra.run.dir={run_dir}")
+    train_here(compose_config("train", recipe, run_dir))
     return run_dir
 
 
@@ -174,7 +178,7 @@ def test_torchrun_restarts_a_job_that_lost_a_rank_and_it_resumes(tmp_path: Path,
 
 
 def test_sigterm_saves_the_step_exits_nonzero_and_resumes_exactly(
-    tmp_path: Path, recipe: list[str], reference: Path
+    capsys, monkeypatch, tmp_path: Path, recipe: list[str], reference: Path
 ) -> None:
     stopped = train(*recipe, f"hydra.run.dir={tmp_path}", *step_signal(21, {21: "SIGTERM"}), expect=143)
     line = stopped.stderr.strip().splitlines()[-1]
@@ -196,7 +200,10 @@ def test_sigterm_saves_the_step_exits_nonzero_and_resumes_exactly(
     assert checkpoint["global_step"] == 21 and checkpoint["EmotionDataModule"] == {"epoch": 1, "batches": 5}
     assert not (tmp_path / "metrics.json").exists()
 
-    train(*recipe, f"hydra.run.dir={tmp_path}", "ckpt_path=last")
+    resumed_run = run_command(
+        capsys, monkeypatch, "emotion.train", *recipe, f"hydra.run.dir={tmp_path}", "ckpt_path=last"
+    )
+    assert resumed_run.code == 0, resumed_run.err[-3000:]
     resumed, one = probe(tmp_path), probe(reference)
     assert resumed["steps"] == STEPS and resumed["texts"] == one["texts"][21:]  # the batches it had left, in order
     assert resumed["weights"] == one["weights"]  # bit for bit: same batches, same generator states
