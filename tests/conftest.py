@@ -21,6 +21,7 @@ from omegaconf import DictConfig  # noqa: E402
 
 import emotion  # noqa: E402,F401  (registers the config resolvers)
 from emotion.utils.command import compose_config  # noqa: E402
+from tests.helpers.commands import Ran, run_command  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -78,6 +79,16 @@ def tiny_overrides(config_name: str, tiny_model: Path, data_dir: Path) -> list[s
     if config_name in ("train", "features", "explore"):
         overrides.append(f"model.pretrained={tiny_model}")
     return overrides
+
+
+@pytest.fixture
+def multirun_here(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Ran]:
+    """`python -m emotion.train -m ARGS` in this process: the basic launcher runs its jobs here too."""
+
+    def run(*args: str) -> Ran:
+        return run_command(capsys, monkeypatch, "emotion.train", "-m", *args)
+
+    return run
 
 
 @pytest.fixture

@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 
 import pytest
 
 from emotion.inference.hf_folder import HF_FOLDER
-from emotion.predict import main as predict_main
+from tests.helpers.commands import run_command
 
 
-def run_predict(capsys, *args: str, stdin: bytes | None = None, monkeypatch=None) -> str:
-    """The one line a failing `python -m emotion.predict ARGS` ends with."""
-    if stdin is not None:
-        monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(stdin), encoding="utf-8"))
-    with pytest.raises(SystemExit) as caught:
-        predict_main(list(args))
-    if isinstance(caught.value.code, str):  # one_line_errors
-        return caught.value.code
-    return capsys.readouterr().err.strip().splitlines()[-1]  # argparse
+@pytest.fixture
+def run_predict(capsys, monkeypatch):
+    """The one line a failing `python -m emotion.predict ARGS` ends with (run in this process)."""
+
+    def run(*args: str, stdin: bytes | None = None) -> str:
+        ran = run_command(capsys, monkeypatch, "emotion.predict", *args, stdin=stdin)
+        assert ran.code != 0, ran.out[-2000:]
+        return ran.err_lines[-1]
+
+    return run
 
 
 @pytest.fixture(scope="module")
@@ -27,14 +27,12 @@ def model_dir(trained_run) -> Path:
     return Path(trained_run[0].paths.output_dir) / HF_FOLDER  # a training run's folder: no ONNX files
 
 
-def test_a_missing_model_folder(capsys, tmp_path: Path) -> None:
-    assert (
-        run_predict(capsys, f"model={tmp_path / 'nope'}", "hi") == f"error: no such model folder: {tmp_path / 'nope'}"
-    )
+def test_a_missing_model_folder(run_predict, tmp_path: Path) -> None:
+    assert run_predict(f"model={tmp_path / 'nope'}", "hi") == f"error: no such model folder: {tmp_path / 'nope'}"
 
 
-def test_an_onnx_backend_without_its_file(capsys, model_dir: Path) -> None:
-    assert run_predict(capsys, f"model={model_dir}", "--backend", "onnx", "hi") == (
+def test_an_onnx_backend_without_its_file(run_predict, model_dir: Path) -> None:
+    assert run_predict(f"model={model_dir}", "--backend", "onnx", "hi") == (
         f"error: {model_dir / 'model.onnx'}: not found; the ONNX backends need `python -m emotion.export` output"
     )
 
@@ -49,14 +47,14 @@ def test_an_onnx_backend_without_its_file(capsys, model_dir: Path) -> None:
         (["--output", "/no/such/folder/out.csv"], "--output: no such folder: /no/such/folder"),
     ],
 )
-def test_bad_options(capsys, model_dir: Path, args: list[str], line: str) -> None:
-    assert run_predict(capsys, f"model={model_dir}", *args, "i feel fine").endswith(line)
+def test_bad_options(run_predict, model_dir: Path, args: list[str], line: str) -> None:
+    assert run_predict(f"model={model_dir}", *args, "i feel fine").endswith(line)
 
 
-def test_input_that_is_not_text(capsys, model_dir: Path, monkeypatch) -> None:
-    assert run_predict(capsys, f"model={model_dir}", "i feel \x00 fine") == (
+def test_input_that_is_not_text(run_predict, model_dir: Path) -> None:
+    assert run_predict(f"model={model_dir}", "i feel \x00 fine") == (
         "error: argument 1: not text (contains a NUL byte)"
     )
-    assert run_predict(
-        capsys, f"model={model_dir}", stdin=b"fine\n\x89PNG\r\n\x1a\n\xff\x00", monkeypatch=monkeypatch
-    ) == ("error: <stdin>:2: not text (invalid UTF-8 at byte offset 5)")
+    assert run_predict(f"model={model_dir}", stdin=b"fine\n\x89PNG\r\n\x1a\n\xff\x00") == (
+        "error: <stdin>:2: not text (invalid UTF-8 at byte offset 5)"
+    )

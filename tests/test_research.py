@@ -17,7 +17,6 @@ import torch
 from emotion.training.job import train
 from tests.conftest import ROOT
 from tests.helpers.batch_probe import PROBE, samples_per_step
-from tests.helpers.commands import run_command
 from tests.helpers.wandb_records import history
 
 FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
@@ -33,13 +32,9 @@ def cli(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
 
 @pytest.mark.slow
 def test_grid_multirun_over_seeds_is_summarized_as_mean_and_std(
-    capsys, monkeypatch, tmp_path: Path, tiny_model: Path, data_dir: Path
+    multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path
 ) -> None:
-    ran = run_command(
-        capsys,
-        monkeypatch,
-        "emotion.train",
-        "-m",
+    ran = multirun_here(
         "debug=fdr",
         "model.lr=1e-3,3e-3",
         "seed=1,2,3",
@@ -164,13 +159,9 @@ def test_same_seed_same_metrics_on_cpu(make_config) -> None:
 
 
 def test_plain_ddp_is_refused_inside_a_multirun(
-    capsys, monkeypatch, tmp_path: Path, tiny_model: Path, data_dir: Path
+    multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path
 ) -> None:
-    result = run_command(
-        capsys,
-        monkeypatch,
-        "emotion.train",
-        "-m",
+    result = multirun_here(
         "trainer=ddp_cpu_sim",
         "debug=fdr",
         f"data.source={data_dir}",

@@ -25,7 +25,6 @@ from emotion.sweeps.search_space import split_overrides, trial_overrides
 from emotion.sweeps.study import make_storage
 from emotion.utils.errors import ConfigError
 from tests.conftest import ROOT
-from tests.helpers.commands import Ran, run_command
 
 # Fast trials: 512 training texts, one CPU epoch, no UMAP, CSV logs.
 FAST = ["debug=default", "~callbacks.umap", "logger=csv"]
@@ -35,16 +34,6 @@ def sweep(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "emotion.train", "-m", *args], cwd=ROOT, capture_output=True, text=True, timeout=timeout
     )
-
-
-@pytest.fixture
-def sweep_here(capsys, monkeypatch):
-    """`python -m emotion.train -m ARGS` in this process: the basic launcher runs its trials here too."""
-
-    def run(*args: str) -> Ran:
-        return run_command(capsys, monkeypatch, "emotion.train", "-m", *args)
-
-    return run
 
 
 def study_args(sweep_dir: Path, tiny_model: Path, data_dir: Path, *extra: str) -> list[str]:
@@ -135,9 +124,9 @@ def test_unknown_pruner_is_one_line_before_any_training(tmp_path: Path, tiny_mod
 
 @pytest.mark.slow
 def test_study_reports_trials_and_opens_in_optuna_dashboard(
-    sweep_here, tmp_path: Path, tiny_model: Path, data_dir: Path
+    multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path
 ) -> None:
-    result = sweep_here(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3"))
+    result = multirun_here(*study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=3"))
     assert result.code == 0, result.err[-3000:]
     trials = pd.read_csv(tmp_path / "trials.csv")
     assert list(trials["trial"]) != [] and set(trials["state"]) == {"complete"} and len(trials) == 3
@@ -161,9 +150,11 @@ def test_study_reports_trials_and_opens_in_optuna_dashboard(
 
 
 @pytest.mark.slow
-def test_rdb_storage_with_heartbeat_runs_a_study(sweep_here, tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+def test_rdb_storage_with_heartbeat_runs_a_study(
+    multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path
+) -> None:
     url = f"sqlite:///{tmp_path / 'studies.db'}"
-    result = sweep_here(
+    result = multirun_here(
         *study_args(
             tmp_path / "sweep",
             tiny_model,
@@ -182,7 +173,7 @@ def test_rdb_storage_with_heartbeat_runs_a_study(sweep_here, tmp_path: Path, tin
 
 @pytest.mark.slow
 def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(
-    sweep_here, tmp_path: Path, tiny_model: Path, data_dir: Path
+    multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path
 ) -> None:
     args = study_args(tmp_path, tiny_model, data_dir, "hydra.sweeper.n_trials=4", "hydra.sweeper.pruner=none")
     process = subprocess.Popen(
@@ -205,7 +196,7 @@ def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(
     process.wait()
     assert killed is not None, "the sweep ended before it could be killed"
 
-    result = sweep_here(*args)  # the same command again
+    result = multirun_here(*args)  # the same command again
     assert result.code == 0, result.err[-3000:]
     trials = load(tmp_path).get_trials()
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 4
@@ -220,9 +211,9 @@ def test_killed_study_resumes_to_its_total_and_retries_the_killed_trial(
 
 
 @pytest.mark.slow
-def test_pruned_trial_stops_within_its_epoch(sweep_here, tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+def test_pruned_trial_stops_within_its_epoch(multirun_here, tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     # Validation every quarter epoch over 2 epochs would report 8 times; a bar no tiny model reaches prunes at once.
-    result = sweep_here(
+    result = multirun_here(
         *study_args(
             tmp_path,
             tiny_model,
