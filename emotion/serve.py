@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 from emotion.inference import BACKENDS, Predictor
 from emotion.serving.app import create_app
+from emotion.serving.listener import bound_socket
 from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
 from emotion.utils.logs import quiet_libraries
@@ -34,8 +35,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     import uvicorn
 
     predictor = Predictor(args.model, backend=args.backend, max_length=args.max_length)
-    print(f"Demo page: http://{args.host}:{args.port}/  (JSON API: POST /predict)", flush=True)
-    uvicorn.run(create_app(predictor, args.max_texts, args.max_chars), host=args.host, port=args.port)
+    listening = bound_socket(args.host, args.port)  # before the URL: a port in use is its one line
+    host, port = listening.getsockname()[:2]
+    print(f"Demo page: http://{host}:{port}/  (JSON API: POST /predict)", flush=True)
+    app = create_app(predictor, args.max_texts, args.max_chars)
+    uvicorn.Server(uvicorn.Config(app, host=args.host, port=port)).run(sockets=[listening])
 
 
 if __name__ == "__main__":

@@ -145,3 +145,23 @@ def test_api_errors_are_shown_and_the_page_stays_usable(browser, service: str) -
     browser.find_element("id", "text").send_keys("i feel fine now")
     browser.find_element("id", "classify").click()
     wait_for(browser, lambda: visible(browser, "result") and not visible(browser, "error"))
+
+
+def test_markup_from_outside_is_shown_as_text_and_never_run(browser, service: str) -> None:
+    browser.get(f"{service}/")
+    markup = "<img src=x onerror=\"window.pwned = 1; document.title = 'pwned'\">"
+    browser.find_element("id", "texts").send_keys(markup)
+    browser.find_element("id", "classify-batch").click()
+    wait_for(browser, lambda: visible(browser, "batch-result"))
+    (row,) = browser.find_elements("css selector", "#table tbody tr")
+    assert row.find_elements("tag name", "td")[0].text == markup  # the literal text
+    assert not browser.find_elements("css selector", "#table img")
+    # Markup that reached the page anyway (a model folder's label, say) runs nothing: the policy allows only the
+    # page's own script, so an inline handler is refused even when its element is in the document.
+    browser.execute_script(
+        "document.body.insertAdjacentHTML('beforeend', arguments[0]);", markup.replace("pwned", "injected")
+    )
+    wait_for(browser, lambda: browser.find_elements("css selector", "body > img"))
+    browser.execute_async_script("setTimeout(arguments[0], 1000);")  # time for the image to fail and fire onerror
+    assert browser.execute_script("return [window.pwned, window.injected];") == [None, None]
+    assert "pwned" not in browser.title and "injected" not in browser.title

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -58,3 +59,15 @@ def test_input_that_is_not_text(run_predict, model_dir: Path) -> None:
     assert run_predict(f"model={model_dir}", stdin=b"fine\n\x89PNG\r\n\x1a\n\xff\x00") == (
         "error: <stdin>:2: not text (invalid UTF-8 at byte offset 5)"
     )
+
+
+def test_a_port_in_use_is_one_line_before_any_url(capsys, monkeypatch, model_dir: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        ran = run_command(capsys, monkeypatch, "emotion.serve", f"model={model_dir}", "--port", str(port))
+    assert ran.code == 1 and "http://" not in ran.out
+    assert ran.err_lines == [
+        f"error: cannot listen on 127.0.0.1:{port}: Address already in use; another server there? choose another --port"
+    ]

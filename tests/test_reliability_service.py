@@ -3,7 +3,10 @@ they are parsed, and a body that is not JSON gets 415."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 
 import pytest
 from fastapi.testclient import TestClient
@@ -81,3 +84,20 @@ def test_a_big_body_is_refused_before_it_is_parsed(client: TestClient) -> None:
 
     response = client.post("/predict", content=chunks(), headers={"content-type": "application/json"})
     assert response.status_code == 413 and response.json()["detail"].startswith("request body over")
+
+
+def test_the_page_may_run_only_its_own_code(client: TestClient) -> None:
+    response = client.get("/")
+    page, policy = response.text, response.headers["content-security-policy"]
+    directives = dict(directive.strip().split(" ", 1) for directive in policy.split(";"))
+    assert directives["default-src"] == "'none'" and "unsafe" not in policy
+    for tag in ("script", "style"):  # the page's own blocks, by hash: nothing injected beside them runs
+        (block,) = re.findall(rf"<{tag}>(.*?)</{tag}>", page, re.S)
+        assert (
+            directives[f"{tag}-src"] == f"'sha256-{base64.b64encode(hashlib.sha256(block.encode()).digest()).decode()}'"
+        )
+    assert directives["connect-src"] == "'self' blob:" and directives["frame-ancestors"] == "'none'"
+    assert response.headers["x-content-type-options"] == "nosniff"
+    # Strings reach the page as text: no markup is built from them, no handler or style sits in the markup.
+    assert "innerHTML" not in page and "insertAdjacentHTML" not in page
+    assert not re.search(r"<[^>]+\s(on\w+|style)\s*=", page)

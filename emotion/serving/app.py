@@ -6,7 +6,10 @@ internet and adds no dependency; it calls the same JSON API as any other client.
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -82,6 +85,21 @@ async def _reply(send: Any, status: int, detail: str) -> None:
     await send({"type": "http.response.body", "body": body})
 
 
+def content_security_policy(page: str) -> str:
+    """What the demo page may load and run: its own inline script and style (by their hashes), calls to this
+    service, nothing else; a string from a model folder or a request that reached the page as markup would run
+    nothing."""
+
+    def hashes(tag: str) -> str:
+        blocks = re.findall(rf"<{tag}>(.*?)</{tag}>", page, re.S)
+        return " ".join(f"'sha256-{base64.b64encode(hashlib.sha256(b.encode()).digest()).decode()}'" for b in blocks)
+
+    return (
+        f"default-src 'none'; script-src {hashes('script')}; style-src {hashes('style')}; connect-src 'self' blob:; "
+        "img-src 'self' data:; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+    )
+
+
 def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000) -> FastAPI:
     """Limits answer 413 (too many, too long, too big a body), 415 (not JSON) and 422 (missing, empty or not
     text), each with a message saying which; no input gives a 500."""
@@ -89,6 +107,7 @@ def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000)
     # Worst case of an allowed body: every character escaped as \\uXXXX, plus the JSON around the texts.
     app.add_middleware(RequestGuard, max_bytes=max_texts * (6 * max_chars + 16) + 1024)
     page = (Path(__file__).parent / "page.html").read_text(encoding="utf-8")
+    page_headers = {"Content-Security-Policy": content_security_policy(page), "X-Content-Type-Options": "nosniff"}
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(request: Request, error: RequestValidationError) -> JSONResponse:
@@ -97,8 +116,8 @@ def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000)
         return JSONResponse(status_code=422, content={"detail": detail})
 
     @app.get("/", response_class=HTMLResponse)
-    def demo_page() -> str:
-        return page
+    def demo_page() -> HTMLResponse:
+        return HTMLResponse(page, headers=page_headers)
 
     @app.get("/health")
     def health() -> dict:
