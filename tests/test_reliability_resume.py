@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from emotion.training.resume import AtomicCheckpointIO, intact, resume_path
+from emotion.storage.checkpoints import intact
+from emotion.training.resume import AtomicCheckpointIO, resume_path
 from emotion.utils.errors import ConfigError
 from tests.helpers.commands import run_command
 

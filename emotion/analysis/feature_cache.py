@@ -14,6 +14,8 @@ from transformers import AutoModel
 from emotion.analysis.outputs import hidden_states
 from emotion.data import EmotionDataModule
 from emotion.data.splits import SPLITS
+from emotion.storage import atomic_file
+from emotion.storage.arrays import ArchiveError, read_arrays
 from emotion.storage.digests import add_folder, add_split
 from emotion.utils.hub import from_pretrained
 
@@ -36,9 +38,12 @@ def cached_hidden_states(
     """Hidden states and labels per split, computed once per cache key."""
     path = Path(cache_dir) / f"{cache_key(pretrained, datamodule, pooling)}.npz"
     if path.is_file():
-        log.info("Reusing cached hidden states %s", path)
-        with np.load(path) as stored:
-            return {split: (stored[f"{split}_x"], stored[f"{split}_y"]) for split in SPLITS}
+        try:
+            cached = _read(path, datamodule)
+            log.info("Reusing cached hidden states %s", path)
+            return cached
+        except ArchiveError as err:  # a cache this run can make again
+            log.warning("%s; encoding the splits again", err)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     encoder = from_pretrained(AutoModel.from_pretrained, pretrained).to(device)
     features = {
@@ -46,8 +51,22 @@ def cached_hidden_states(
         for split in SPLITS
     }
     path.parent.mkdir(parents=True, exist_ok=True)
-    np.savez(
-        path, **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")}
-    )
+    with atomic_file(path) as partial, partial.open("wb") as handle:
+        np.savez(
+            handle,
+            **{f"{split}_{part}": arrays[i] for split, arrays in features.items() for i, part in enumerate("xy")},
+        )
     log.info("Cached hidden states in %s", path)
     return features
+
+
+def _read(path: Path, datamodule: EmotionDataModule) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """A cache file's vectors and labels, checked against the splits they stand for: one float vector and one
+    label per text."""
+    stored = read_arrays(path, [f"{split}_{part}" for split in SPLITS for part in "xy"], f"feature cache {path}")
+    for split in SPLITS:
+        x, y = stored[f"{split}_x"], stored[f"{split}_y"]
+        rows = len(datamodule.raw[split])
+        if x.ndim != 2 or x.dtype.kind != "f" or y.shape != (rows,) or len(x) != rows or not np.isfinite(x).all():
+            raise ArchiveError(f"feature cache {path}: its {split} arrays do not hold {rows} finite vectors and labels")
+    return {split: (stored[f"{split}_x"], stored[f"{split}_y"]) for split in SPLITS}

@@ -25,6 +25,7 @@ import numpy as np
 from emotion.data.labels import EMOTIONS
 from emotion.inference.hf_folder import HF_FOLDER, check_model_folder
 from emotion.storage import atomic_file
+from emotion.storage.arrays import ArchiveError, read_arrays
 from emotion.storage.digests import add_folder, add_split
 from emotion.utils.errors import ConfigError
 
@@ -99,8 +100,12 @@ def _member_logits(
     add_folder(digest, folder)
     path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.npz"
     if path.is_file():
-        log.info("Reusing the teacher's cached logits %s", path)
-        return _load(path, wanted, teacher, row_keys(texts, labels, max_length))
+        try:
+            logits = _load(path, wanted, teacher, row_keys(texts, labels, max_length))
+            log.info("Reusing the teacher's cached logits %s", path)
+            return logits
+        except ArchiveError as err:  # a cache this run can make again
+            log.warning("%s; computing the teacher's logits again", err)
     import torch
 
     from emotion.inference.predictor import Predictor
@@ -129,32 +134,52 @@ def save_logits(
         )
 
 
+def _read(path: Path, teacher: str) -> dict[str, np.ndarray]:
+    """A logits file's arrays, checked whole: logits of one row per key, one column per label, all finite."""
+    what = f"model.teacher={teacher}" + ("" if str(path) == str(teacher) else f" (its cached logits {path})")
+    stored = read_arrays(path, ("logits", "data_key", "labels"), what)
+    logits, labels = stored["logits"], stored["labels"]
+    if labels.ndim != 1 or labels.dtype.kind != "U":
+        raise ArchiveError(f"{what}: its labels are not a list of names")
+    if logits.ndim != 2 or logits.shape[1] != len(labels) or logits.dtype.kind != "f":
+        raise ArchiveError(
+            f"{what}: logits of shape {logits.shape} ({logits.dtype}), not one row per text and one "
+            f"column per label ({len(labels)})"
+        )
+    if "rows" in stored and stored["rows"].shape != (len(logits),):
+        raise ArchiveError(f"{what}: {len(stored['rows'])} row keys for {len(logits)} rows of logits")
+    if not np.isfinite(logits).all():
+        row = int(np.argwhere(~np.isfinite(logits))[0][0])
+        raise ArchiveError(f"{what}: logits that are not finite (NaN or infinity), the first in row {row}")
+    return stored
+
+
 def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray:
     if not path.is_file():
         raise ConfigError(f"model.teacher={teacher}: no such logits file")
-    with np.load(path) as stored:
-        if list(stored["labels"]) != list(EMOTIONS):
-            raise ConfigError(
-                f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, not {', '.join(EMOTIONS)}"
-            )
-        logits = stored["logits"].astype(np.float32)
-        if str(stored["data_key"]) == wanted:
-            return logits
-        index = {int(key): i for i, key in enumerate(stored["rows"])} if "rows" in stored else {}
-        missing = [i for i, key in enumerate(rows) if int(key) not in index]
-        if index and not missing:
-            log.info(
-                "The teacher's logits for this run's %d training texts, from the %d in %s", len(rows), len(logits), path
-            )
-            return logits[[index[int(key)] for key in rows]]
-        which = (
-            f"{len(missing)} of this run's {len(rows)} training rows (text, label, data.max_length) are not "
-            f"among its {len(logits)}, the first row {missing[0]}"
-            if index
-            else f"{len(logits)} texts, key {stored['data_key']}; this run has key {wanted}"
-        )
+    stored = _read(path, teacher)
+    if list(stored["labels"]) != list(EMOTIONS):
         raise ConfigError(
-            f"model.teacher={teacher}: these logits were computed for other training data ({which}: "
-            "other texts, labels or data.max_length); point model.teacher at the teacher's run dir or "
-            "model folder to compute them for this data"
+            f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, not {', '.join(EMOTIONS)}"
         )
+    logits = stored["logits"].astype(np.float32)
+    if str(stored["data_key"]) == wanted:
+        return logits
+    index = {int(key): i for i, key in enumerate(stored["rows"])} if "rows" in stored else {}
+    missing = [i for i, key in enumerate(rows) if int(key) not in index]
+    if index and not missing:
+        log.info(
+            "The teacher's logits for this run's %d training texts, from the %d in %s", len(rows), len(logits), path
+        )
+        return logits[[index[int(key)] for key in rows]]
+    which = (
+        f"{len(missing)} of this run's {len(rows)} training rows (text, label, data.max_length) are not "
+        f"among its {len(logits)}, the first row {missing[0]}"
+        if index
+        else f"{len(logits)} texts, key {stored['data_key']}; this run has key {wanted}"
+    )
+    raise ConfigError(
+        f"model.teacher={teacher}: these logits were computed for other training data ({which}: "
+        "other texts, labels or data.max_length); point model.teacher at the teacher's run dir or "
+        "model folder to compute them for this data"
+    )

@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import hydra
 from omegaconf import DictConfig
 
 from emotion.data import EmotionDataModule
 from emotion.models.classifier import EmotionClassifier
-from emotion.utils.errors import UserError
+from emotion.storage.checkpoints import load_checked
 
 
 def load_classifier(ckpt_path: str) -> EmotionClassifier:
-    """The classifier of a Lightning checkpoint, on the CPU."""
-    if not Path(ckpt_path).is_file():
-        raise UserError(f"no such checkpoint: {ckpt_path}")
-    return EmotionClassifier.load_from_checkpoint(ckpt_path, map_location="cpu")
+    """The classifier of a Lightning checkpoint, on the CPU; a damaged or foreign file is one line, and nothing in
+    it runs (a weights-only load)."""
+    return load_checked(
+        ckpt_path, lambda path: EmotionClassifier.load_from_checkpoint(path, map_location="cpu", weights_only=True)
+    )
 
 
 def load_classifier_and_data(cfg: DictConfig) -> tuple[EmotionClassifier, EmotionDataModule]:

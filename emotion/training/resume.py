@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import os
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +19,7 @@ import torch
 from lightning.pytorch.plugins.io import TorchCheckpointIO
 
 from emotion.storage import writing
+from emotion.storage.checkpoints import checked, intact
 from emotion.utils.errors import ConfigError
 
 log = logging.getLogger(__name__)
@@ -37,15 +37,6 @@ class AtomicCheckpointIO(TorchCheckpointIO):
             os.replace(temporary, path)
         finally:
             temporary.unlink(missing_ok=True)
-
-
-def intact(path: Path) -> bool:
-    """A complete torch zip archive whose every member matches its CRC (a truncated file has no zip directory)."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            return archive.testzip() is None
-    except (zipfile.BadZipFile, OSError, EOFError):
-        return False
 
 
 def relaunch() -> str | None:
@@ -72,9 +63,7 @@ def resume_path(ckpt_path: str | None, checkpoint_dir: Path) -> str | None:
             log.warning("%s: resuming from %s", relaunch(), found)
         return found
     if ckpt_path != "last":
-        if not Path(ckpt_path).is_file():
-            raise ConfigError(f"ckpt_path={ckpt_path}: no such checkpoint")
-        return ckpt_path
+        return str(checked(ckpt_path))
     found = _newest_intact(checkpoint_dir)
     if found is None:
         raise ConfigError(

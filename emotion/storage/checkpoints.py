@@ -1,0 +1,58 @@
+"""Checkpoints read back from disk: whole, in torch's zip format, and loaded weights-only, so a file cut short by an
+interrupted copy, a foreign format or a pickle that carries code is refused in one line naming the file, and
+nothing in it runs."""
+
+from __future__ import annotations
+
+import pickle
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import TypeVar
+
+from emotion.utils.errors import ConfigError
+
+T = TypeVar("T")
+
+
+class CheckpointError(ConfigError):
+    """A `ckpt_path` (or teacher) that is missing, damaged or not a checkpoint this project wrote."""
+
+
+def intact(path: Path) -> bool:
+    """A complete torch zip archive whose every member matches its CRC (a truncated file has no zip directory)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return archive.testzip() is None
+    except (zipfile.BadZipFile, OSError, EOFError):
+        return False
+
+
+def checked(path: str | Path, key: str = "ckpt_path") -> Path:
+    """`path` when it is a whole checkpoint archive; else one line naming it and what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"{key}={path}: no such checkpoint")
+    if not zipfile.is_zipfile(path):
+        raise CheckpointError(
+            f"{key}={path}: not a checkpoint (torch's zip format): cut short by an interrupted copy, or another "
+            "format such as a bare pickle, which is never loaded"
+        )
+    if not intact(path):
+        raise CheckpointError(f"{key}={path}: truncated or corrupt (a member fails its checksum); copy it again")
+    return path
+
+
+def load_checked(path: str | Path, load: Callable[[Path], T], key: str = "ckpt_path") -> T:
+    """`load(path)` (a weights-only load) of a checked checkpoint, its refusals as one line: objects beyond
+    tensors and plain data, or a checkpoint without what this project's checkpoints hold."""
+    path = checked(path, key)
+    try:
+        return load(path)
+    except pickle.UnpicklingError as err:
+        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
+        raise CheckpointError(
+            f"{key}={path}: holds objects a weights-only load refuses ({first[:160]}); not loaded"
+        ) from None
+    except KeyError as err:
+        raise CheckpointError(f"{key}={path}: not a checkpoint of this project (no {err} in it)") from None
