@@ -4,8 +4,10 @@ pruning within an epoch, a grid through submitit's local launcher, and bad sweep
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -18,6 +20,8 @@ import pandas as pd
 import pytest
 from hydra._internal.core_plugins.basic_launcher import BasicLauncher
 from optuna.distributions import CategoricalDistribution, FloatDistribution, IntDistribution
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 
 from emotion.sweeps.runner import StudyRun, settings_without_sampler, slot_devices
@@ -326,3 +330,74 @@ def test_slurm_launcher_config_becomes_the_sbatch_script(make_config, tmp_path: 
         "#SBATCH --array=0-1%1",
     ):
         assert line in scripts[0], scripts[0]
+
+
+def journal_with_trials(path: Path, space: dict, n: int = 2) -> optuna.Study:
+    study = optuna.create_study(storage=make_storage(str(path)), study_name="debug", direction="maximize")
+    for value in range(n):
+        trial = study.ask(space)
+        study.tell(trial, float(value))
+    return study
+
+
+def test_a_torn_last_journal_record_is_cut_with_one_warning_and_the_study_goes_on(tmp_path: Path, caplog) -> None:
+    space = {"model.lr": FloatDistribution(1e-5, 2e-4, log=True)}
+    journal = tmp_path / "study.journal"
+    journal_with_trials(journal, space)
+    whole = journal.read_bytes()
+    torn = b'{"op_code":4,"worker_id":"a-b","trial_id":2,"param_na'  # a kill in the middle of a write
+    journal.write_bytes(whole + torn)
+
+    # What Optuna alone makes of it: the next record is glued onto the torn one, and the study breaks.
+    plain = shutil.copy(journal, tmp_path / "plain.journal")
+    with pytest.raises((ValueError, AttributeError)):
+        optuna.load_study(study_name="debug", storage=JournalStorage(JournalFileBackend(str(plain)))).ask(space)
+        optuna.load_study(study_name="debug", storage=JournalStorage(JournalFileBackend(str(plain))))
+
+    records = whole.count(b"\n")
+    with caplog.at_level(logging.WARNING):
+        study = optuna.load_study(study_name="debug", storage=make_storage(str(journal)))
+    (warning,) = [r.getMessage() for r in caplog.records if r.name.startswith("emotion")]
+    assert warning == (
+        f"{journal}: its last record was cut short ({len(torn)} bytes, a kill during a write?); continuing from the "
+        f"{records} whole records, the partial one kept in {journal}.torn-{len(whole)}"
+    )
+    assert journal.read_bytes() == whole and (tmp_path / f"study.journal.torn-{len(whole)}").read_bytes() == torn
+    study.tell(study.ask(space), 5.0)  # the study goes on, and reads back
+    again = optuna.load_study(study_name="debug", storage=make_storage(str(journal)))
+    assert [t.state for t in again.get_trials()] == [TrialState.COMPLETE] * 3
+
+
+def test_a_damaged_journal_record_is_one_line(tmp_path: Path) -> None:
+    journal = tmp_path / "study.journal"
+    journal_with_trials(journal, {"model.lr": FloatDistribution(1e-5, 2e-4, log=True)})
+    lines = journal.read_bytes().splitlines(keepends=True)
+    journal.write_bytes(b"".join([*lines[:2], b"\x00\xff not json\n", *lines[2:]]))
+    with pytest.raises(ConfigError) as refused:
+        make_storage(str(journal))
+    assert str(refused.value) == (
+        f"hydra.sweeper.storage={journal}: record 3 is not a journal record (damaged, or not an Optuna journal); "
+        "restore the file, or give a new hydra.sweeper.study_name and storage"
+    )
+
+
+def test_a_study_rerun_with_another_search_space_is_one_line(make_config, tmp_path: Path) -> None:
+    cfg = make_config("hparams_search=optuna", f"hydra.sweep.dir={tmp_path / 'sweep'}")
+    settings = settings_without_sampler(cfg.hydra.sweeper)
+    journal_with_trials(
+        Path(settings.storage), {"model.lr": FloatDistribution(1e-3, 1e-2), "seed": IntDistribution(1, 3)}
+    )
+    with pytest.raises(ConfigError) as refused:
+        StudyRun(settings, cfg, BasicLauncher(), None, []).run()
+    message = str(refused.value)
+    assert message.startswith(f"hydra.sweeper.params: study 'debug' in {settings.storage} searched another space (")
+    assert "model.lr: FloatDistribution(high=0.01, log=False, low=0.001, step=None) in the study, " in message
+    assert "seed: IntDistribution(high=3, log=False, low=1, step=1) in the study, not searched now" in message
+    assert (
+        message.endswith(
+            "; rerun it with its own search space to continue, or give hydra.sweeper.study_name=<a new name> "
+            "for a new study"
+        )
+        and "\n" not in message
+    )
+    assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started

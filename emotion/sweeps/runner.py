@@ -24,7 +24,7 @@ from optuna.trial import TrialState
 
 from emotion.sweeps.report import write_report
 from emotion.sweeps.search_space import check_keys, split_overrides, trial_overrides
-from emotion.sweeps.study import claim, fail_orphans, heartbeat, open_study, progress
+from emotion.sweeps.study import check_search_space, claim, fail_orphans, heartbeat, open_study, progress
 from emotion.utils.errors import ConfigError
 from emotion.utils.schema import SweeperSchema, validate_node
 
@@ -60,6 +60,7 @@ class StudyRun:
                 "in this process; add hydra/launcher=workers (this machine) or hydra/launcher=slurm"
             )
         self.study = open_study(settings, create=True, sampler=sampler)
+        check_search_space(self.study, self.space, str(settings.storage))
         self.lock = threading.Lock()
         self.failures: list[str] = []
 

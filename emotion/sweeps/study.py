@@ -8,6 +8,8 @@ workers on several nodes can share it), anything with `://` an RDB URL (`sqlite:
 from __future__ import annotations
 
 import functools
+import json
+import logging
 import os
 import socket
 import warnings
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
 from optuna.pruners import (
     BasePruner,
     HyperbandPruner,
@@ -28,7 +31,7 @@ from optuna.pruners import (
     WilcoxonPruner,
 )
 from optuna.storages import BaseStorage, JournalStorage, RDBStorage
-from optuna.storages.journal import JournalFileBackend
+from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 from optuna.trial import FrozenTrial, TrialState
 
 from emotion.utils.errors import ConfigError
@@ -47,6 +50,7 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 # Who runs a trial: the sweep process that asked for it and will tell its result.
 WORKER = "worker"
+log = logging.getLogger(__name__)
 
 
 def make_pruner(name: str, arguments: Mapping[str, Any] | None = None) -> BasePruner:
@@ -75,10 +79,77 @@ def make_storage(url: str, heartbeat_interval: int | None = None, max_retries: i
             )
         path = Path(url).expanduser()
         path.parent.mkdir(parents=True, exist_ok=True)
-        return JournalStorage(JournalFileBackend(str(path)))
+        lock = JournalFileSymlinkLock(str(path))
+        lock.acquire()  # what appending workers hold: a tail seen under it was left by a writer that died
+        try:
+            cut_torn_tail(path)
+        finally:
+            lock.release()
+        return JournalStorage(JournalFileBackend(str(path), lock_obj=lock))
+    except ConfigError:
+        raise
     except Exception as err:  # SQLAlchemy's and the OS's errors alike: one line naming the storage
         reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise ConfigError(f"hydra.sweeper.storage={url!r}: cannot open it ({reason})") from err
+
+
+def cut_torn_tail(journal: Path) -> None:
+    """A journal whose last record a crash cut short (a kill during a write) loses that partial record, kept beside
+    it as `<journal>.torn-<byte offset>`, with one warning: the study continues from the intact records (Optuna
+    would otherwise glue the next record onto it and fail to read the file). A damaged record elsewhere is one
+    line: that is not a torn write, and the study is not opened."""
+    if not journal.is_file():
+        return
+    data = journal.read_bytes()
+    whole = data.rfind(b"\n") + 1
+    for number, line in enumerate(data[:whole].splitlines(), start=1):
+        try:
+            json.loads(line)
+        except ValueError:
+            raise ConfigError(
+                f"hydra.sweeper.storage={journal}: record {number} is not a journal record (damaged, or not an "
+                "Optuna journal); restore the file, or give a new hydra.sweeper.study_name and storage"
+            ) from None
+    if whole == len(data):
+        return
+    kept = journal.with_name(f"{journal.name}.torn-{whole}")
+    kept.write_bytes(data[whole:])
+    with journal.open("r+b") as handle:
+        handle.truncate(whole)
+    log.warning(
+        "%s: its last record was cut short (%d bytes, a kill during a write?); continuing from the %d whole "
+        "records, the partial one kept in %s",
+        journal,
+        len(data) - whole,
+        data[:whole].count(b"\n"),
+        kept,
+    )
+
+
+def check_search_space(study: optuna.Study, space: Mapping[str, BaseDistribution], storage: str) -> None:
+    """A study rerun with another search space than its trials were drawn from is one line naming what differs:
+    Optuna would fail the first trial with a distribution error, or mix two searches in one study."""
+    searched: dict[str, BaseDistribution] = {}
+    for trial in study.get_trials(deepcopy=False):
+        searched.update(trial.distributions)
+    if not searched:
+        return
+    differ = sorted(
+        f"{name}: {_shown(searched.get(name))} in the study, {_shown(space.get(name))} now"
+        for name in set(searched) | set(space)
+        if searched.get(name) != space.get(name)
+    )
+    if differ:
+        raise ConfigError(
+            f"hydra.sweeper.params: study {study.study_name!r} in {storage} searched another space ("
+            + "; ".join(differ)
+            + "); rerun it with its own search space to continue, or give hydra.sweeper.study_name=<a new name> "
+            "for a new study"
+        )
+
+
+def _shown(distribution: BaseDistribution | None) -> str:
+    return "not searched" if distribution is None else repr(distribution)
 
 
 def open_study(
