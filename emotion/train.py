@@ -14,6 +14,9 @@ from omegaconf import DictConfig
 from emotion.reporting import drawing
 from emotion.utils.command import hydra_command
 
+# Named as configs name them; importing emotion.callbacks itself would import Lightning before the drawing process.
+FIGURES = {f"emotion.callbacks.{name}" for name in ("ConfusionMatrixPlot", "ReliabilityDiagram", "UmapPlot")}
+
 
 def before_imports(cfg: DictConfig) -> None:
     """What starts before the trainer's imports: on global rank 0 of a run with figure callbacks, the drawing
@@ -35,8 +38,8 @@ def main(cfg: DictConfig) -> float | None:
 
 
 def draws_figures(cfg: DictConfig) -> bool:
-    """Whether a callback of the run is one of the project's figure callbacks (`emotion.callbacks`)."""
-    return any(target.startswith("emotion.callbacks.") for target in targets(cfg, "callbacks"))
+    """Whether a callback of the run is one of the project's figure callbacks (FIGURES)."""
+    return any(target in FIGURES for target in targets(cfg, "callbacks"))
 
 
 def logs_to_wandb(cfg: DictConfig) -> bool:

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import gzip
 import json
+import logging
+import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -14,7 +18,7 @@ from emotion.data.labels import EMOTIONS
 from emotion.eval import evaluate_checkpoint
 from emotion.inference.hf_folder import HF_FOLDER
 from emotion.training.job import train
-from tests.conftest import ONE_EPOCH, assert_png
+from tests.conftest import ONE_EPOCH, ROOT, assert_png
 from tests.helpers.commands import Ran, run_command
 
 
@@ -117,8 +121,56 @@ def test_cli_bad_data_is_one_clear_line(run_cli, tmp_path: Path, tiny_model: Pat
         f"hydra.run.dir={tmp_path / 'run'}",
     )
     assert result.code != 0
-    last = result.err_lines[-1]
-    assert (
-        last == f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' "
+    # The first and only line: the data is read before the model, the loggers and the Trainer.
+    assert result.out == "" and result.err_lines == [
+        f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' "
         "(expected one of sadness, joy, love, anger, fear, surprise or 0-5)"
+    ]
+
+
+def test_without_a_terminal_progress_comes_as_lines(make_config, caplog) -> None:
+    cfg = make_config("callbacks.progress_lines.every_n_steps=4", "~callbacks.umap")
+    assert cfg.trainer.enable_progress_bar is False  # pytest's stdout is no terminal, as under nohup or SLURM
+    with caplog.at_level(logging.INFO, logger="emotion.callbacks.progress_lines"):
+        train(cfg)
+    lines = [r.getMessage() for r in caplog.records if r.name == "emotion.callbacks.progress_lines"]
+    assert [line.split(":")[0] for line in lines] == [
+        "step 4/8 (epoch 1/1)",
+        "step 8/8 (epoch 1/1)",
+        "validation at step 8 (epoch 1)",
+    ]
+    assert re.fullmatch(r"step 8/8 \(epoch 1/1\): loss \d\.\d{4}, [\d.]+ samples/s, 0:00:00 left", lines[1]), lines[1]
+    assert re.fullmatch(
+        r"validation at step 8 \(epoch 1\): val/acc 0\.\d{4}, val/f1_macro 0\.\d{4}, "
+        r"val/f1_weighted 0\.\d{4}, val/loss \d\.\d{4}",
+        lines[2],
+    ), lines[2]
+
+
+@pytest.mark.slow
+def test_the_command_prints_its_own_lines_once(tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
+    """What only a fresh process shows: the libraries' own console handlers, as nohup or SLURM capture them."""
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "emotion.train",
+            "debug=default",
+            "~callbacks.umap",
+            f"data.source={data_dir}",
+            f"model.pretrained={tiny_model}",
+            "callbacks.progress_lines.every_n_steps=4",
+            f"hydra.run.dir={tmp_path}",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stderr == ""  # Lightning's own console handler printed every line a second time there
+    messages = [line.split(" - ", 1)[1] for line in result.stdout.splitlines() if line.startswith("[")]
+    assert len(messages) == len(set(messages)), messages
+    for chatter in ("Tip", "litlogger", "GPU available", "TPU available", "Seed set", "`Trainer("):
+        assert chatter not in result.stdout, chatter
+    assert sum(m.startswith(("step 4/8", "step 8/8", "validation at step 8")) for m in messages) == 3, messages

@@ -93,6 +93,12 @@ class EmotionDataModule(L.LightningDataModule):
         if not Path(self.hparams.source).expanduser().is_dir():
             load_splits(self.hparams.source)
 
+    def read(self) -> None:
+        """Reads (and so checks) the splits, once: the training job does it before it builds the Trainer, so a bad
+        data file's line is the first a user sees."""
+        if self.raw is None:
+            self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
+
     def setup(self, stage: str | None = None) -> None:
         if self.trainer is not None:
             self.batch_size_per_device = per_device_batch_size(
@@ -100,7 +106,7 @@ class EmotionDataModule(L.LightningDataModule):
             )
         if self.tokenized is not None:
             return
-        self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
+        self.read()
         # A plain function, not a method: datasets hashes what it maps with, and a method would drag in the trainer
         # attached to this module, and hashing it takes seconds.
         tokenize = functools.partial(

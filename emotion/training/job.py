@@ -37,12 +37,13 @@ def train(cfg: DictConfig) -> dict[str, float]:
 
 def _train(cfg: DictConfig) -> dict[str, float]:
     check_launch(cfg)
-    # Which process ran the job: a sweep's launcher may run many jobs in one process, or each in its own on any host.
-    log.info("process %d on %s", os.getpid(), socket.gethostname())
     resume = resume_path(cfg.get("ckpt_path"), Path(cfg.paths.output_dir) / "checkpoints")
     if cfg.get("seed") is not None:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)
+    datamodule.read()  # a bad data file stops the job before the model and the Trainer are built
+    # Which process ran the job: a sweep's launcher may run many jobs in one process, or each in its own on any host.
+    log.info("process %d on %s", os.getpid(), socket.gethostname())
     model = hydra.utils.instantiate(cfg.model)
     loggers = instantiate_all(cfg.get("logger"))
     callbacks = instantiate_all(cfg.get("callbacks"))

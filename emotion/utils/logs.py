@@ -26,6 +26,8 @@ LIGHTNING_CHATTER = (
     "`Trainer(",
     "You are using a CUDA device",
     "Loading `train_dataloader` to estimate",
+    "Restoring states from the checkpoint path",
+    "Loaded model weights from the checkpoint",
 )
 # Warnings about the libraries' own internals, or about how final_metrics re-reads the best checkpoint on purpose.
 QUIET_WARNINGS = (
@@ -46,7 +48,8 @@ class _DropChatter(logging.Filter):
 
 
 def quiet_libraries(verbose: bool = False) -> None:
-    """Hide library chatter unless `verbose`."""
+    """Hide library chatter unless `verbose`; print Lightning's lines once either way."""
+    one_copy_of_lightning_lines()
     if verbose:
         return
     import datasets
@@ -60,7 +63,7 @@ def quiet_libraries(verbose: bool = False) -> None:
     disable_progress_bars()
     for name in QUIET_LOGGERS:
         logging.getLogger(name).setLevel(logging.ERROR)
-    chatter = _DropChatter()
+    chatter = _DropChatter()  # on the handlers the command's lines go through
     for name in ("", "lightning.pytorch", "lightning.fabric"):  # Lightning has its own handlers when root has none
         for handler in logging.getLogger(name).handlers:
             handler.addFilter(chatter)
@@ -81,3 +84,16 @@ def stage(what: str) -> Iterator[None]:
     began = time.perf_counter()
     yield
     log.info("%s: %.1f s", what, time.perf_counter() - began)
+
+
+def one_copy_of_lightning_lines() -> None:
+    """The `lightning` package gives itself a console handler when it is imported, and its lines also reach the
+    root logger's handlers that Hydra sets up (console and the run's log file): each line came out twice. Where the
+    root logger has handlers, they alone print Lightning's lines."""
+    import lightning  # noqa: F401  (its handler is added on import)
+
+    if logging.getLogger().handlers:
+        package = logging.getLogger("lightning")
+        for handler in list(package.handlers):
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler):
+                package.removeHandler(handler)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import sys
 from pathlib import Path
 
 from omegaconf import OmegaConf
@@ -94,7 +95,13 @@ def fast_precision(accelerator: str = "auto", cpuinfo: Path = Path("/proc/cpuinf
     return "bf16-mixed" if re.search(r"\b(avx512_bf16|amx_bf16)\b", flags) else "32-true"
 
 
+def stdout_is_terminal() -> bool:
+    """Whether a progress bar can be seen: not under nohup, SLURM or CI, whose logs a bar would leave empty."""
+    return sys.stdout.isatty()
+
+
 OmegaConf.register_new_resolver("package_dir", package_dir, replace=True)
+OmegaConf.register_new_resolver("stdout_is_terminal", stdout_is_terminal, replace=True)
 OmegaConf.register_new_resolver("required", required, replace=True)
 OmegaConf.register_new_resolver("mpnet_dir", mpnet_dir, replace=True)
 OmegaConf.register_new_resolver("run_group", run_group, replace=True)

@@ -85,6 +85,7 @@ class TrainerSchema:
     check_val_every_n_epoch: int | None = check(ge=1)
     val_check_interval: float | int = check(ge=0.0, default=1.0)  # a fraction of an epoch, or a batch count
     log_every_n_steps: int = check(ge=1)
+    enable_progress_bar: bool = True
     deterministic: bool | Literal["warn"] = False
     use_distributed_sampler: Literal[False] = False  # the data module shards itself
     fast_dev_run: bool | int = False
