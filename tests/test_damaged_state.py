@@ -118,10 +118,23 @@ LOGITS = {
 
 
 @pytest.mark.parametrize("kind", LOGITS)
-def test_a_damaged_logits_file_is_one_line_before_any_training(
-    capsys, monkeypatch, tiny_model: Path, data_dir: Path, tmp_path: Path, kind: str
-) -> None:
+def test_a_damaged_logits_file_is_refused_in_one_line(data_dir: Path, tmp_path: Path, kind: str) -> None:
+    from emotion.data import load_splits
+    from emotion.distillation import teacher_logits
+    from emotion.utils.errors import UserError
+
     path = bad_logits(kind, tmp_path / "teacher.npz")
+    train = load_splits(str(data_dir))["train"].select(range(4))
+    with pytest.raises(UserError) as refused:
+        teacher_logits(str(path), train["text"], train["label"], 128, tmp_path / "cache")
+    assert str(refused.value).startswith(f"model.teacher={path}: {LOGITS[kind]}") and "\n" not in str(refused.value)
+    assert not (tmp_path / "ran").exists()
+
+
+def test_the_training_command_stops_at_a_damaged_teacher_in_one_line(
+    capsys, monkeypatch, tiny_model: Path, data_dir: Path, tmp_path: Path
+) -> None:
+    path = bad_logits("pickled", tmp_path / "teacher.npz")
     ran = run_command(
         capsys,
         monkeypatch,
@@ -132,7 +145,7 @@ def test_a_damaged_logits_file_is_one_line_before_any_training(
         f"model.teacher={path}",
         f"hydra.run.dir={tmp_path / 'run'}",
     )
-    assert ran.code == 1 and ran.err_lines[-1].startswith(f"error: model.teacher={path}: {LOGITS[kind]}"), ran.err
+    assert ran.code == 1 and ran.err_lines[-1].startswith(f"error: model.teacher={path}: {LOGITS['pickled']}"), ran.err
     assert "Traceback" not in ran.err and not (tmp_path / "ran").exists()
     assert not list((tmp_path / "run").glob("checkpoints/*.ckpt"))
 

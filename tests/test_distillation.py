@@ -202,6 +202,7 @@ def test_alpha_one_reproduces_plain_fine_tuning_exactly(data_dir: Path, tiny_mod
     assert not torch.equal(distilled.state_dict()[weights], plain.state_dict()[weights])
 
 
+@pytest.mark.slow
 def test_distillation_pulls_the_student_toward_the_teacher(data_dir: Path, tiny_model: Path, tmp_path: Path) -> None:
     module = datamodule(data_dir, tiny_model)
     cache = tmp_path / "cache"

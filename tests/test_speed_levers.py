@@ -6,6 +6,7 @@ import datetime as dt
 from pathlib import Path
 
 import lightning as L
+import pytest
 from lightning.pytorch.callbacks import ModelCheckpoint
 
 from emotion.data import EmotionDataModule
@@ -31,6 +32,7 @@ def fitted_optimizer(tiny_model: Path, data_dir: Path, **model_options) -> dict:
     return trainer.optimizers[0].defaults
 
 
+@pytest.mark.slow
 def test_adamw_is_fused_by_default(tiny_model: Path, data_dir: Path) -> None:
     assert fitted_optimizer(tiny_model, data_dir)["fused"] is True
     assert not fitted_optimizer(tiny_model, data_dir, fused_adamw=False)["fused"]
@@ -81,6 +83,7 @@ def test_pad_to_multiple_of_rounds_batch_lengths_up(tiny_model: Path, data_dir: 
     assert width == longest
 
 
+@pytest.mark.slow
 def test_compile_wraps_the_encoder_in_place(tiny_model: Path) -> None:
     model = EmotionClassifier(str(tiny_model), compile=True)
     names = list(model.state_dict())

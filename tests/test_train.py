@@ -22,6 +22,7 @@ from tests.conftest import ONE_EPOCH, ROOT, assert_png
 from tests.helpers.commands import Ran, run_command
 
 
+@pytest.mark.slow
 def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
     cfg = make_config("debug=fdr")
     metrics = train(cfg)
@@ -36,6 +37,7 @@ def test_fast_dev_run_exports_a_pipeline_ready_folder(make_config) -> None:
         assert sum(item["score"] for item in per_text) == pytest.approx(1.0, abs=1e-4)
 
 
+@pytest.mark.slow
 def test_test_false_reads_validation_only(make_config) -> None:
     cfg = make_config("debug=fdr", "test=false", "export_hf=false")
     metrics = train(cfg)
@@ -128,6 +130,7 @@ def test_cli_bad_data_is_one_clear_line(run_cli, tmp_path: Path, tiny_model: Pat
     ]
 
 
+@pytest.mark.slow
 def test_without_a_terminal_progress_comes_as_lines(make_config, caplog) -> None:
     cfg = make_config("callbacks.progress_lines.every_n_steps=4", "~callbacks.umap")
     assert cfg.trainer.enable_progress_bar is False  # pytest's stdout is no terminal, as under nohup or SLURM
