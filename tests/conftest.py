@@ -92,6 +92,19 @@ def multirun_here(capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch
 
 
 @pytest.fixture
+def train_here(
+    capsys: pytest.CaptureFixture, monkeypatch: pytest.MonkeyPatch, tiny_model: Path, data_dir: Path
+) -> Callable[..., Ran]:
+    """`python -m emotion.train debug=default` on the tiny model and the shipped data, plus `overrides`, here."""
+
+    def run(*overrides: str) -> Ran:
+        base = ["debug=default", f"data.source={data_dir}", f"model.pretrained={tiny_model}"]
+        return run_command(capsys, monkeypatch, "emotion.train", *base, *overrides)
+
+    return run
+
+
+@pytest.fixture
 def make_config(tmp_path: Path, tiny_model: Path, data_dir: Path) -> Callable[..., DictConfig]:
     """Compose an entry config for the tiny model on the real data, writing into tmp_path/run."""
 

@@ -131,20 +131,9 @@ def test_a_damaged_logits_file_is_refused_in_one_line(data_dir: Path, tmp_path: 
     assert not (tmp_path / "ran").exists()
 
 
-def test_the_training_command_stops_at_a_damaged_teacher_in_one_line(
-    capsys, monkeypatch, tiny_model: Path, data_dir: Path, tmp_path: Path
-) -> None:
+def test_the_training_command_stops_at_a_damaged_teacher_in_one_line(train_here, tmp_path: Path) -> None:
     path = bad_logits("pickled", tmp_path / "teacher.npz")
-    ran = run_command(
-        capsys,
-        monkeypatch,
-        "emotion.train",
-        "debug=default",
-        f"data.source={data_dir}",
-        f"model.pretrained={tiny_model}",
-        f"model.teacher={path}",
-        f"hydra.run.dir={tmp_path / 'run'}",
-    )
+    ran = train_here(f"model.teacher={path}", f"hydra.run.dir={tmp_path / 'run'}")
     assert ran.code == 1 and ran.err_lines[-1].startswith(f"error: model.teacher={path}: {LOGITS['pickled']}"), ran.err
     assert "Traceback" not in ran.err and not (tmp_path / "ran").exists()
     assert not list((tmp_path / "run").glob("checkpoints/*.ckpt"))

@@ -20,7 +20,6 @@ from emotion.models.classifier import EmotionClassifier
 from emotion.utils.errors import ConfigError, UserError
 from emotion.utils.schema import validate
 from tests.conftest import ROOT
-from tests.helpers.commands import run_command
 
 SLICE = {"train": 96, "validation": 32, "test": 32}
 
@@ -130,19 +129,10 @@ def relabelled_teacher(tiny_model: Path, out: Path, labels: list[str]) -> Path:
 
 
 def test_a_teacher_with_other_labels_stops_the_training_command_in_one_line(
-    capsys, monkeypatch, tiny_model: Path, data_dir: Path, tmp_path: Path
+    train_here, tiny_model: Path, tmp_path: Path
 ) -> None:
     teacher = relabelled_teacher(tiny_model, tmp_path / "sentiment", ["negative", "neutral", "positive"])
-    result = run_command(
-        capsys,
-        monkeypatch,
-        "emotion.train",
-        "debug=default",
-        f"data.source={data_dir}",
-        f"model.pretrained={tiny_model}",
-        f"model.teacher={teacher}",
-        f"hydra.run.dir={tmp_path / 'run'}",
-    )
+    result = train_here(f"model.teacher={teacher}", f"hydra.run.dir={tmp_path / 'run'}")
     assert result.code != 0
     assert result.err_lines[-1] == (
         f"error: model.teacher={teacher}: its labels are negative, neutral, positive, not this data's sadness, joy, "
