@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -170,3 +171,20 @@ def test_plain_ddp_is_refused_inside_a_multirun(
     )
     assert result.code != 0
     assert "use trainer.strategy=ddp_spawn" in result.err
+
+
+def test_a_damaged_metrics_file_leaves_its_job_out_with_one_warning(tmp_path: Path, caplog) -> None:
+    from emotion.reporting.sweep_summary import finished_jobs
+
+    contents = ['{"test/acc": 0.91}', '{"test/acc": 0.9', "[0.5]", '{"test/acc": NaN}', '{"test/acc": 0.93}']
+    for job, text in enumerate(contents):
+        (tmp_path / str(job) / ".hydra").mkdir(parents=True)
+        (tmp_path / str(job) / ".hydra" / "overrides.yaml").write_text(f"- seed={job}\n")
+        (tmp_path / str(job) / "metrics.json").write_text(text)
+    with caplog.at_level(logging.WARNING):
+        jobs, _ = finished_jobs(tmp_path)
+    assert list(jobs["job"]) == ["0", "4"] and list(jobs["test/acc"]) == [0.91, 0.93]
+    warnings = [r.getMessage() for r in caplog.records if r.name.startswith("emotion")]
+    assert [w.split(":")[0] for w in warnings] == [str(tmp_path / str(job) / "metrics.json") for job in (1, 2, 3)]
+    assert all(w.endswith("; this job is left out of the summary") for w in warnings)
+    assert "a JSON list, not an object of metrics" in warnings[1] and "test/acc: nan is not a number" in warnings[2]

@@ -31,18 +31,34 @@ RUN_KEYS = ("seed", "ckpt_path")
 def finished_jobs(sweep_dir: Path) -> tuple[pd.DataFrame, list[str]]:
     """Every job of the sweep that wrote metrics.json (its dir name, overrides and metrics), and the overrides that
     tell its recipes apart: those that differ between the jobs, except `RUN_KEYS`."""
-    job_dirs = sorted(path.parent for path in sweep_dir.glob("*/metrics.json"))
+    metrics = {path.parent: _metrics(path) for path in sorted(sweep_dir.glob("*/metrics.json"))}
+    job_dirs = [job_dir for job_dir, read in metrics.items() if read is not None]
     overrides = [job_overrides(job_dir) for job_dir in job_dirs]
     recipe_keys = sorted(
         {key for job in overrides for key in job if key not in RUN_KEYS and len({o.get(key) for o in overrides}) > 1}
     )
     jobs = pd.DataFrame(
-        [
-            {"job": job_dir.name} | job | json.loads((job_dir / "metrics.json").read_text())
-            for job_dir, job in zip(job_dirs, overrides, strict=True)
-        ]
+        [{"job": job_dir.name} | job | metrics[job_dir] for job_dir, job in zip(job_dirs, overrides, strict=True)]
     )
     return jobs, recipe_keys
+
+
+def _metrics(path: Path) -> dict[str, Any] | None:
+    """A job's metrics.json: names to finite numbers or texts. A damaged one (a disk that filled, a copy cut short)
+    leaves its job out of the summary with one warning naming it, rather than ending the sweep or skewing a mean."""
+    try:
+        metrics = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(metrics, dict):
+            raise ValueError(f"a JSON {type(metrics).__name__}, not an object of metrics")
+        for name, value in metrics.items():
+            if isinstance(value, bool) or not isinstance(value, int | float | str) or value != value:
+                raise ValueError(f"{name}: {value!r} is not a number or a text")
+            if isinstance(value, float) and value in (float("inf"), float("-inf")):
+                raise ValueError(f"{name}: {value!r} is not finite")
+    except (OSError, UnicodeDecodeError, ValueError) as err:
+        log.warning("%s: %s; this job is left out of the summary", path, str(err).splitlines()[0][:200])
+        return None
+    return metrics
 
 
 class SweepSummary(Callback):
