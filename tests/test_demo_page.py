@@ -98,13 +98,18 @@ def test_one_text_shows_six_bars_and_the_top_emotion(browser, service: str) -> N
     browser.save_screenshot(str(ARTIFACTS / "demo_page_one_text.png"))
 
 
-def test_a_batch_becomes_a_table_with_a_csv_download(browser, service: str) -> None:
+def classify_batch(browser, service: str, lines: str) -> list:
+    """The page with `lines` in its batch box, classified: the table's rows."""
     browser.get(f"{service}/")
-    texts = ["i am so happy today", "this is terrifying", "i miss you so much", "what a surprise", "i am furious"]
-    browser.find_element("id", "texts").send_keys("\n".join(texts))  # 5 texts: two requests at --max-texts 4
+    browser.find_element("id", "texts").send_keys(lines)
     browser.find_element("id", "classify-batch").click()
     wait_for(browser, lambda: visible(browser, "batch-result"))
-    rows = browser.find_elements("css selector", "#table tbody tr")
+    return browser.find_elements("css selector", "#table tbody tr")
+
+
+def test_a_batch_becomes_a_table_with_a_csv_download(browser, service: str) -> None:
+    texts = ["i am so happy today", "this is terrifying", "i miss you so much", "what a surprise", "i am furious"]
+    rows = classify_batch(browser, service, "\n".join(texts))  # 5 texts: two requests at --max-texts 4
     assert [row.find_elements("tag name", "td")[0].text for row in rows] == texts
     csv_text = browser.execute_async_script(
         "const done = arguments[0]; fetch(document.getElementById('download').href).then(r => r.text()).then(done);"
@@ -148,12 +153,8 @@ def test_api_errors_are_shown_and_the_page_stays_usable(browser, service: str) -
 
 
 def test_markup_from_outside_is_shown_as_text_and_never_run(browser, service: str) -> None:
-    browser.get(f"{service}/")
     markup = "<img src=x onerror=\"window.pwned = 1; document.title = 'pwned'\">"
-    browser.find_element("id", "texts").send_keys(markup)
-    browser.find_element("id", "classify-batch").click()
-    wait_for(browser, lambda: visible(browser, "batch-result"))
-    (row,) = browser.find_elements("css selector", "#table tbody tr")
+    (row,) = classify_batch(browser, service, markup)
     assert row.find_elements("tag name", "td")[0].text == markup  # the literal text
     assert not browser.find_elements("css selector", "#table img")
     # Markup that reached the page anyway (a model folder's label, say) runs nothing: the policy allows only the

@@ -13,6 +13,7 @@ from hydra.experimental.callback import Callback
 from omegaconf import DictConfig
 
 from emotion.storage.tables import markdown_table
+from emotion.utils.hub import first_line
 
 log = logging.getLogger(__name__)
 
@@ -56,7 +57,7 @@ def _metrics(path: Path) -> dict[str, Any] | None:
             if isinstance(value, float) and value in (float("inf"), float("-inf")):
                 raise ValueError(f"{name}: {value!r} is not finite")
     except (OSError, UnicodeDecodeError, ValueError) as err:
-        log.warning("%s: %s; this job is left out of the summary", path, str(err).splitlines()[0][:200])
+        log.warning("%s: %s; this job is left out of the summary", path, first_line(err)[:200])
         return None
     return metrics
 

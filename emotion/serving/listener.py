@@ -1,5 +1,5 @@
-"""The service's listening socket, bound before anything is printed or loaded: a port that is taken is one line
-naming host and port, never a URL that does not answer followed by uvicorn's shutdown."""
+"""The service's listening socket, bound before its URL is printed: a port that is taken is one line naming host
+and port, never a URL that does not answer followed by uvicorn's shutdown."""
 
 from __future__ import annotations
 

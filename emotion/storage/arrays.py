@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion.utils.errors import UserError
+from emotion.utils.hub import first_line
 
 
 class ArchiveError(UserError):
@@ -28,7 +29,6 @@ def read_arrays(path: Path, required: Sequence[str], what: str) -> dict[str, np.
     except ArchiveError:
         raise
     except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
-        reason = str(err).strip().splitlines()[0][:160] if str(err).strip() else type(err).__name__
         raise ArchiveError(
-            f"{what}: not a readable .npz archive ({reason}); cut short, damaged or another format"
+            f"{what}: not a readable .npz archive ({first_line(err)[:160]}); cut short, damaged or another format"
         ) from None

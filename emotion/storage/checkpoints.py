@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TypeVar
 
 from emotion.utils.errors import ConfigError
+from emotion.utils.hub import first_line
 
 T = TypeVar("T")
 
@@ -50,9 +51,8 @@ def load_checked(path: str | Path, load: Callable[[Path], T], key: str = "ckpt_p
     try:
         return load(path)
     except pickle.UnpicklingError as err:
-        first = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
         raise CheckpointError(
-            f"{key}={path}: holds objects a weights-only load refuses ({first[:160]}); not loaded"
+            f"{key}={path}: holds objects a weights-only load refuses ({first_line(err)[:160]}); not loaded"
         ) from None
     except KeyError as err:
         raise CheckpointError(f"{key}={path}: not a checkpoint of this project (no {err} in it)") from None

@@ -35,6 +35,7 @@ from optuna.storages.journal import JournalFileBackend, JournalFileSymlinkLock
 from optuna.trial import FrozenTrial, TrialState
 
 from emotion.utils.errors import ConfigError
+from emotion.utils.hub import first_line
 
 PRUNERS: dict[str, type[BasePruner]] = {
     "median": MedianPruner,
@@ -89,8 +90,7 @@ def make_storage(url: str, heartbeat_interval: int | None = None, max_retries: i
     except ConfigError:
         raise
     except Exception as err:  # SQLAlchemy's and the OS's errors alike: one line naming the storage
-        reason = str(err).strip().splitlines()[0] if str(err).strip() else type(err).__name__
-        raise ConfigError(f"hydra.sweeper.storage={url!r}: cannot open it ({reason})") from err
+        raise ConfigError(f"hydra.sweeper.storage={url!r}: cannot open it ({first_line(err)})") from err
 
 
 def cut_torn_tail(journal: Path) -> None:
