@@ -26,17 +26,15 @@ from typing import TextIO
 from tqdm import tqdm
 
 from emotion.data import DataError
-from emotion.data.labels import EMOTIONS
 from emotion.data.local_files import iter_text_file
 from emotion.data.texts import text_problem
 from emotion.inference import BACKENDS, Prediction
 from emotion.inference.bulk import ChunkScorer, chunks, resume_point, stdin_chunks
+from emotion.inference.hf_folder import model_labels
 from emotion.storage import writing
 from emotion.utils.cli import accept_model_override, positive_int
 from emotion.utils.errors import one_line_errors
 from emotion.utils.logs import quiet_libraries
-
-PROBABILITY_COLUMNS = [f"p_{name}" for name in EMOTIONS]
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -100,14 +98,15 @@ def input_chunks(args: argparse.Namespace, stdin: TextIO, size: int, skip: int =
     return stdin_chunks(stdin.buffer, size)
 
 
-def write_rows(predictions: Iterable[Prediction], out: TextIO, fmt: str, header: bool) -> None:
+def write_rows(predictions: Iterable[Prediction], out: TextIO, fmt: str, header: bool, labels: Sequence[str]) -> None:
+    """CSV has one probability column per class of the model (`p_<label>`), in its id order."""
     if fmt == "csv":
         writer = csv.writer(out)
         if header:
-            writer.writerow(["text", "label", "score", *PROBABILITY_COLUMNS, "truncated"])
+            writer.writerow(["text", "label", "score", *(f"p_{name}" for name in labels), "truncated"])
         for p in predictions:
             writer.writerow(
-                [p.text, p.label, f"{p.score:.6f}", *(f"{p.probabilities[e]:.6f}" for e in EMOTIONS), p.truncated]
+                [p.text, p.label, f"{p.score:.6f}", *(f"{p.probabilities[e]:.6f}" for e in labels), p.truncated]
             )
     else:
         for p in predictions:
@@ -128,6 +127,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     quiet_libraries(args.verbose)
     if args.output and args.output.exists() and not args.resume:
         raise DataError(f"--output {args.output}: already exists; --resume continues it, or choose a new file")
+    labels = model_labels(args.model)
     scorer = ChunkScorer(
         {
             "model_dir": args.model,
@@ -152,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                     )
             header = fmt == "csv" and first is None and (out is sys.stdout or out.tell() == 0)
             with writing(args.output or "<stdout>"):  # a full disk: one line (a rerun with --resume continues)
-                write_rows(predictions, out, fmt, header)
+                write_rows(predictions, out, fmt, header, labels)
                 out.flush()
             first = first or predictions[0]
             done += len(predictions)
@@ -167,7 +167,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.plot:
         from emotion.reporting.figures import probabilities_figure, save
 
-        save(probabilities_figure(first.text, [first.probabilities[e] for e in EMOTIONS]), args.plot)
+        save(probabilities_figure(first.text, labels, [first.probabilities[e] for e in labels]), args.plot)
 
 
 if __name__ == "__main__":

@@ -4,6 +4,7 @@ runs as root); the screenshots land in logs/test-artifacts/ (or $TEST_ARTIFACTS)
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -166,3 +167,30 @@ def test_markup_from_outside_is_shown_as_text_and_never_run(browser, service: st
     browser.execute_async_script("setTimeout(arguments[0], 1000);")  # time for the image to fail and fire onerror
     assert browser.execute_script("return [window.pwned, window.injected];") == [None, None]
     assert "pwned" not in browser.title and "injected" not in browser.title
+
+
+def test_a_model_whose_label_is_markup_shows_the_literal_name(browser, exported, tmp_path: Path) -> None:
+    """Model folders are shared and downloaded: their `id2label` is a string from outside like any other."""
+    model = tmp_path / "hostile-model"
+    shutil.copytree(exported[0], model, ignore=shutil.ignore_patterns("*.onnx"))
+    config = json.loads((model / "config.json").read_text())
+    markup = "<img src=x onerror=\"window.pwned = 1; document.title = 'pwned'\">"
+    config["id2label"]["2"] = markup
+    config["label2id"] = {name: int(i) for i, name in config["id2label"].items()}
+    (model / "config.json").write_text(json.dumps(config))
+    labels = [config["id2label"][str(i)] for i in range(len(EMOTIONS))]
+    with running_service(model) as base:
+        assert call(f"{base}/health")[1]["labels"] == labels
+        browser.get(f"{base}/")
+        browser.find_element("id", "text").send_keys("i love you so much")
+        browser.find_element("id", "classify").click()
+        wait_for(browser, lambda: visible(browser, "result"))
+        bars = browser.find_elements("css selector", "#bars .bar")
+        assert [bar.get_attribute("data-label") for bar in bars] == labels
+        assert markup in browser.find_element("id", "bars").text  # shown as its characters
+        rows = classify_batch(browser, base, "i adore this\nso scared")
+        header = [cell.text for cell in browser.find_elements("css selector", "#table thead th")]
+        assert f"p_{markup}" in header and len(rows) == 2
+        assert not browser.find_elements("css selector", "#bars img, #table img")
+        browser.execute_async_script("setTimeout(arguments[0], 1000);")  # time for any image to fail
+        assert browser.execute_script("return window.pwned;") is None and "pwned" not in browser.title

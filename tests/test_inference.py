@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -139,3 +140,37 @@ def test_predictor_batches_by_length_within_budget_and_keeps_order(exported) -> 
     together = predictor.probabilities(texts)[0]
     one_by_one = np.vstack([predictor.probabilities([text])[0] for text in texts])
     np.testing.assert_allclose(together, one_by_one, atol=1e-5)
+
+
+@pytest.mark.parametrize(
+    ("id2label", "says"),
+    [
+        ({"0": "neg", "1": "pos", "2": "neutral"}, None),
+        ({"0": "only"}, "at least two"),
+        ({"0": "neg", "2": "pos"}, "ids must be 0 to 1"),
+        ({"0": "neg", "1": "neg"}, "names a class twice"),
+        ({"0": "neg", "1": ""}, "id2label[1]"),
+        ({"0": "neg", "1": ["pos"]}, "id2label[1]"),
+        ("neg,pos", "at least two"),
+    ],
+)
+def test_a_model_folder_gives_its_own_labels_or_one_line(tmp_path: Path, id2label, says: str | None) -> None:
+    from emotion.inference.hf_folder import model_labels
+    from emotion.utils.hub import SourceError
+
+    (tmp_path / "config.json").write_text(json.dumps({"id2label": id2label}))
+    if says is None:
+        assert model_labels(tmp_path) == ("neg", "pos", "neutral")
+        return
+    with pytest.raises(SourceError, match=re.escape(says)) as caught:
+        model_labels(tmp_path)
+    assert str(tmp_path / "config.json") in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_model_folder_without_id2label_is_one_line(tmp_path: Path) -> None:
+    from emotion.inference.hf_folder import model_labels
+    from emotion.utils.hub import SourceError
+
+    (tmp_path / "config.json").write_text("{not json")
+    with pytest.raises(SourceError, match="no readable id2label"):
+        model_labels(tmp_path)

@@ -8,12 +8,13 @@ and a folder that lacks a part is refused in one line naming the part.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from emotion.storage import atomic_folder
-from emotion.utils.hub import SourceError
+from emotion.utils.hub import SourceError, first_line
 
 HF_FOLDER = "hf_model"  # where a training run dir keeps its model folder
 
@@ -50,3 +51,28 @@ def check_model_folder(folder: Path) -> None:
             f"({', '.join(name for part in missing for name in PARTS[part][:2])}); an interrupted "
             "export or copy? export it again"
         )
+
+
+def model_labels(folder: Path) -> tuple[str, ...]:
+    """The class names a model folder's `config.json` gives (`id2label`, ids 0..n-1), in id order.
+
+    A folder carries its own labels: a model trained on other data than CARER predicts its own classes. The names
+    are strings from outside, so they are checked here (and shown as text wherever they appear).
+    """
+    path = Path(folder) / "config.json"
+    try:
+        config = json.loads(path.read_text(encoding="utf-8"))
+        id2label = config["id2label"]
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError, KeyError, TypeError) as err:
+        raise SourceError(f"{path}: no readable id2label ({type(err).__name__}: {first_line(err)})") from None
+    if not isinstance(id2label, dict) or len(id2label) < 2:
+        raise SourceError(f"{path}: id2label must map at least two class ids to names")
+    if sorted(id2label) != sorted(str(i) for i in range(len(id2label))):
+        raise SourceError(f"{path}: id2label's ids must be 0 to {len(id2label) - 1}, got {', '.join(id2label)}")
+    labels = tuple(id2label[str(i)] for i in range(len(id2label)))
+    for i, name in enumerate(labels):
+        if not isinstance(name, str) or not name.strip() or len(name) > 200:
+            raise SourceError(f"{path}: id2label[{i}] must be a name of 1 to 200 characters, got {name!r:.60}")
+    if len(set(labels)) < len(labels):
+        raise SourceError(f"{path}: id2label names a class twice: {', '.join(sorted(set(labels)))}")
+    return labels

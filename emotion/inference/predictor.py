@@ -1,4 +1,4 @@
-"""Batched emotion prediction from an exported model folder, with PyTorch or ONNX Runtime underneath.
+"""Batched prediction from an exported model folder, with PyTorch or ONNX Runtime underneath.
 
 Texts are sorted by token length and cut into batches of at most `batch_size` texts and `max_tokens` padded
 tokens (results come back in input order): each batch pads little, and on CPU that matters as much as the runtime.
@@ -14,9 +14,8 @@ from typing import Literal
 import numpy as np
 from transformers import AutoTokenizer
 
-from emotion.data.labels import EMOTIONS
 from emotion.data.texts import text_problem
-from emotion.inference.hf_folder import check_model_folder
+from emotion.inference.hf_folder import check_model_folder, model_labels
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import SourceError
 
@@ -60,6 +59,7 @@ class Predictor:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
         check_model_folder(self.model_dir)
+        self.labels = model_labels(self.model_dir)
         self.backend = backend
         self.batch_size = batch_size
         self.max_length = max_length
@@ -116,7 +116,7 @@ class Predictor:
         truncated = np.array([len(ids) > self.max_length for ids in encoded], dtype=bool)
         # Keep the closing [SEP] of an over-long text, as truncation=True would.
         clipped = [ids if len(ids) <= self.max_length else ids[: self.max_length - 1] + ids[-1:] for ids in encoded]
-        logits = np.zeros((len(texts), len(EMOTIONS)), dtype=np.float32)
+        logits = np.zeros((len(texts), len(self.labels)), dtype=np.float32)
         for rows in self._batches([len(ids) for ids in clipped]):
             logits[rows] = self._logits(self._padded([clipped[i] for i in rows]))
         return logits, truncated
@@ -148,9 +148,9 @@ class Predictor:
         return [
             Prediction(
                 text,
-                EMOTIONS[int(row.argmax())],
+                self.labels[int(row.argmax())],
                 float(row.max()),
-                {name: float(p) for name, p in zip(EMOTIONS, row, strict=True)},
+                {name: float(p) for name, p in zip(self.labels, row, strict=True)},
                 bool(cut),
             )
             for text, row, cut in zip(texts, probabilities, truncated, strict=True)

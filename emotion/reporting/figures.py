@@ -104,11 +104,13 @@ def words_per_tweet_figure(words_by_label: dict[str, Sequence[int]]) -> Figure:
     return fig
 
 
-def probabilities_figure(text: str, probabilities: Sequence[float]) -> Figure:
+def probabilities_figure(text: str, labels: Sequence[str], probabilities: Sequence[float]) -> Figure:
+    """One bar per class; the text and the names are drawn as they are (`$` is not mathtext)."""
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.bar(EMOTIONS, 100 * np.asarray(probabilities), color="C0")
+    ax.bar(range(len(labels)), 100 * np.asarray(probabilities), color="C0")
+    ax.set_xticks(range(len(labels)), labels, parse_math=False)
     ax.set_ylabel("class probability (%)")
-    ax.set_title(f'Prediction for "{text[:60]}{"..." if len(text) > 60 else ""}"')
+    ax.set_title(f'Prediction for "{text[:60]}{"..." if len(text) > 60 else ""}"', parse_math=False)
     return fig
 
 

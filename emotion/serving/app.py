@@ -18,7 +18,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse
 from pydantic import BaseModel
 
-from emotion.data.labels import EMOTIONS
 from emotion.data.texts import text_problem
 from emotion.inference.predictor import Predictor
 
@@ -103,7 +102,7 @@ def content_security_policy(page: str) -> str:
 def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000) -> FastAPI:
     """Limits answer 413 (too many, too long, too big a body), 415 (not JSON) and 422 (missing, empty or not
     text), each with a message saying which; no input gives a 500."""
-    app = FastAPI(title="emotion", description="Emotion of English tweets: " + ", ".join(EMOTIONS))
+    app = FastAPI(title="emotion", description="Classes: " + ", ".join(predictor.labels))
     # Worst case of an allowed body: every character escaped as \\uXXXX, plus the JSON around the texts.
     app.add_middleware(RequestGuard, max_bytes=max_texts * (6 * max_chars + 16) + 1024)
     page = (Path(__file__).parent / "page.html").read_text(encoding="utf-8")
@@ -125,7 +124,7 @@ def create_app(predictor: Predictor, max_texts: int = 64, max_chars: int = 2000)
             "status": "ok",
             "model": str(predictor.model_dir),
             "backend": predictor.backend,
-            "labels": list(EMOTIONS),
+            "labels": list(predictor.labels),
             "max_texts": max_texts,
             "max_chars": max_chars,
         }
