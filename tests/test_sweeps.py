@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -400,4 +401,34 @@ def test_a_study_rerun_with_another_search_space_is_one_line(make_config, tmp_pa
         )
         and "\n" not in message
     )
+    assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started
+
+
+@pytest.mark.parametrize("kind", ["not-sqlite", "truncated", "locked"])
+def test_a_damaged_or_locked_sqlite_storage_is_one_line_before_any_trial(
+    make_config, tmp_path: Path, kind: str
+) -> None:
+    database = tmp_path / "study.db"
+    url = f"sqlite:///{database}"
+    holder = None
+    if kind == "not-sqlite":
+        database.write_bytes(b"journal, not a database\n" * 200)
+    else:
+        optuna.create_study(study_name="debug", storage=url).optimize(lambda t: t.suggest_float("x", 0, 1), 3)
+        if kind == "truncated":  # an interrupted copy of the file
+            database.write_bytes(database.read_bytes()[:5000])
+        else:  # another process holds the database in a write transaction
+            holder = sqlite3.connect(database, isolation_level=None)
+            holder.execute("BEGIN EXCLUSIVE")
+    cfg = make_config("hparams_search=optuna", f"hydra.sweep.dir={tmp_path / 'sweep'}", f"hydra.sweeper.storage={url}")
+    try:
+        with pytest.raises(ConfigError) as refused:
+            StudyRun(settings_without_sampler(cfg.hydra.sweeper), cfg, BasicLauncher(), None, []).run()
+    finally:
+        if holder:
+            holder.close()
+    message = str(refused.value)
+    assert message.startswith(f"hydra.sweeper.storage={url!r}: cannot open it (") and "\n" not in message
+    reason = "database is locked" if kind == "locked" else "malformed" if kind == "truncated" else "not a database"
+    assert reason in message, message
     assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started
