@@ -29,7 +29,7 @@ from emotion.data import DataError
 from emotion.data.local_files import iter_text_file
 from emotion.data.texts import text_problem
 from emotion.inference import BACKENDS, Prediction
-from emotion.inference.bulk import ChunkScorer, chunks, resume_point, stdin_chunks
+from emotion.inference.bulk import ChunkScorer, chunks, csv_header, resume_point, stdin_chunks
 from emotion.inference.hf_folder import model_labels
 from emotion.storage import writing
 from emotion.utils.cli import accept_model_override, positive_int
@@ -99,11 +99,10 @@ def input_chunks(args: argparse.Namespace, stdin: TextIO, size: int, skip: int =
 
 
 def write_rows(predictions: Iterable[Prediction], out: TextIO, fmt: str, header: bool, labels: Sequence[str]) -> None:
-    """CSV has one probability column per class of the model (`p_<label>`), in its id order."""
     if fmt == "csv":
         writer = csv.writer(out)
         if header:
-            writer.writerow(["text", "label", "score", *(f"p_{name}" for name in labels), "truncated"])
+            writer.writerow(csv_header(labels))
         for p in predictions:
             writer.writerow(
                 [p.text, p.label, f"{p.score:.6f}", *(f"{p.probabilities[e]:.6f}" for e in labels), p.truncated]
@@ -113,11 +112,11 @@ def write_rows(predictions: Iterable[Prediction], out: TextIO, fmt: str, header:
             out.write(json.dumps(p.as_dict()) + "\n")
 
 
-def open_output(args: argparse.Namespace, fmt: str, chunk: int) -> tuple[TextIO, int]:
+def open_output(args: argparse.Namespace, fmt: str, chunk: int, labels: Sequence[str]) -> tuple[TextIO, int]:
     """The output stream, and how many input texts a resumed --output already holds."""
     if not args.output:
         return sys.stdout, 0
-    done = resume_point(args.output, fmt, chunk) if args.resume and args.output.exists() else 0
+    done = resume_point(args.output, fmt, chunk, labels) if args.resume and args.output.exists() else 0
     return args.output.open("a", newline="", encoding="utf-8"), done
 
 
@@ -139,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     fmt = "csv" if args.output and args.output.suffix == ".csv" else "jsonl"
     chunk = max(args.chunk, args.batch_size)
-    out, done = open_output(args, fmt, chunk)
+    out, done = open_output(args, fmt, chunk, labels)
     progress = tqdm(desc="predicting", unit="text", initial=done, file=sys.stderr, disable=not args.file)
     first: Prediction | None = None
     try:

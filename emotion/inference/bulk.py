@@ -16,7 +16,7 @@ import multiprocessing
 import os
 import select
 from collections import deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from itertools import islice
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -25,7 +25,6 @@ from emotion.data import DataError
 from emotion.data.texts import text_problem
 from emotion.inference.predictor import Prediction, Predictor
 
-CSV_FIELDS = 10  # text, label, score, six probabilities, truncated
 IDLE_S = 0.05  # a pipe quiet this long: score what has arrived rather than wait for a full chunk
 
 
@@ -138,10 +137,16 @@ def _stdin_text(raw: bytes, number: int, offset: int) -> str:
     return text
 
 
-def resume_point(path: Path, fmt: str, chunk: int) -> int:
+def csv_header(labels: Sequence[str]) -> list[str]:
+    """A CSV output's columns: one probability column per class of the model (`p_<label>`), in its id order."""
+    return ["text", "label", "score", *(f"p_{name}" for name in labels), "truncated"]
+
+
+def resume_point(path: Path, fmt: str, chunk: int, labels: Sequence[str]) -> int:
     """Rows of `path` to keep when a killed run is resumed: its complete rows, rounded down to whole chunks; the
-    file is cut back to them (a half-written last row goes). Returns how many input texts they cover."""
-    ends = _row_ends(path, fmt)
+    file is cut back to them (a half-written or damaged row goes, with all after it). Returns how many input texts
+    they cover. An output of a model with other classes is one line: it is not this run's to continue."""
+    ends = _row_ends(path, fmt, list(labels))
     header = 1 if fmt == "csv" and ends else 0  # a csv without its whole header starts again from nothing
     keep = (len(ends) - header) // chunk * chunk
     cut = ends[keep + header - 1] if keep + header else 0
@@ -150,29 +155,39 @@ def resume_point(path: Path, fmt: str, chunk: int) -> int:
     return keep
 
 
-def _row_ends(path: Path, fmt: str) -> list[int]:
-    """Byte offsets just after each complete row (a JSON object on its own line; a CSV record of all fields)."""
+def _row_ends(path: Path, fmt: str, labels: list[str]) -> list[int]:
+    """Byte offsets just after each complete row (a JSON object of this model's classes on its own line; a CSV
+    record of all fields), up to the first row that is cut short or damaged (not UTF-8, not the format)."""
     ends, position = [], 0
     with path.open("rb") as handle:
         if fmt == "jsonl":
             for line in handle:
-                if not line.endswith(b"\n"):
-                    break
                 try:
-                    json.loads(line)
+                    row = json.loads(line) if line.endswith(b"\n") else None
                 except ValueError:
+                    break
+                if not isinstance(row, dict) or not isinstance(row.get("probabilities"), dict):
+                    break
+                if list(row["probabilities"]) != labels:
+                    if not ends:
+                        raise DataError(f"--output {path}: its rows hold another model's classes; not resumed")
                     break
                 position += len(line)
                 ends.append(position)
             return ends
-        record = b""
+        header, record = csv_header(labels), b""
         for line in handle:
             record += line
             if record.count(b'"') % 2:  # inside a quoted field (quotes inside one are doubled): read on
                 continue
-            fields = next(csv.reader(io.StringIO(record.decode("utf-8", errors="replace"))), [])
-            if not line.endswith(b"\n") or len(fields) != CSV_FIELDS:
+            try:
+                fields = next(csv.reader(io.StringIO(record.decode("utf-8"))), [])
+            except UnicodeDecodeError:
                 break
+            if not line.endswith(b"\n") or len(fields) != len(header):
+                break
+            if not ends and fields != header:
+                raise DataError(f"--output {path}: its header is not this model's columns ({', '.join(header)})")
             position += len(record)
             ends.append(position)
             record = b""
