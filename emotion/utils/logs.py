@@ -28,6 +28,7 @@ LIGHTNING_CHATTER = (
     "Loading `train_dataloader` to estimate",
     "Restoring states from the checkpoint path",
     "Loaded model weights from the checkpoint",
+    "Trainer already configured with model summary callbacks",  # the summary is ours (callbacks.model_summary)
 )
 # Warnings about the libraries' own internals, or about how final_metrics re-reads the best checkpoint on purpose.
 QUIET_WARNINGS = (
