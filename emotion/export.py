@@ -13,20 +13,22 @@ import logging
 from pathlib import Path
 
 import numpy as np
+from huggingface_hub import ModelCard
 from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
 from emotion.data.splits import load_splits, subsample
 from emotion.inference import Predictor
-from emotion.inference.hf_folder import save_hf_folder
-from emotion.inference.model_card import write_model_card
+from emotion.inference.hf_folder import model_labels, save_hf_folder
+from emotion.inference.model_card import model_card, text, write_model_card
 from emotion.inference.onnx_models import export_onnx, quantize_int8
 from emotion.models.calibration import fit_temperature, fold_temperature, log_probabilities
 from emotion.models.checkpoint import load_classifier
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save_confusion_matrix
 from emotion.storage import atomic_folder
-from emotion.storage.tables import write_json
+from emotion.storage.tables import markdown_table, write_json
+from emotion.utils.code_version import code_commit
 from emotion.utils.command import hydra_command
 from emotion.utils.errors import UserError
 from emotion.utils.hub import from_pretrained
@@ -46,7 +48,7 @@ def export(cfg: DictConfig) -> dict:
     with atomic_folder(Path(cfg.out_dir)) as out_dir:
         texts = {split: list(splits[split]["text"]) for split in EVALUATED}
         labels = {split: np.array(splits[split]["label"]) for split in EVALUATED}
-        report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement}
+        report: dict = {"ckpt_path": cfg.ckpt_path, "min_agreement": cfg.min_agreement, "code_commit": code_commit()}
         save_hf_folder(model.model, tokenizer, out_dir)
         if cfg.calibrate:
             with stage("Fitting a temperature on validation and folding it into the output layer"):
@@ -90,7 +92,9 @@ def export(cfg: DictConfig) -> dict:
             "Normalized confusion matrix (test)",
             out_dir / "confusion_matrix_test.png",
         )
-        write_model_card(out_dir, model.hparams.pretrained, report, cfg.data.source)
+        write_model_card(
+            export_card(out_dir, Path(cfg.out_dir).name, model.hparams.pretrained, report, cfg.data.source), out_dir
+        )
         low = {
             b: report[f"{b}/test_agreement"]
             for b in ("onnx", "onnx-int8")
@@ -105,6 +109,51 @@ def export(cfg: DictConfig) -> dict:
             report["onnx-int8/test_agreement"],
         )
     return report
+
+
+def export_card(out_dir: Path, name: str, pretrained: str, report: dict, data_source: str) -> ModelCard:
+    """The folder's card: the torch model's figures as its results, each format's beside them, calibration."""
+    formats = [
+        {
+            "format": backend,
+            "split": stage,
+            "accuracy": report[f"{backend}/{stage}"][f"{stage}/acc"],
+            "macro F1": report[f"{backend}/{stage}"][f"{stage}/f1_macro"],
+            "ECE": report[f"{backend}/{stage}"][f"{stage}/ece"],
+            "top-label agreement with torch (test)": report.get(f"{backend}/test_agreement", 1.0),
+        }
+        for backend in ("torch", "onnx", "onnx-int8")
+        for stage in EVALUATED.values()
+    ]
+    calibration = report.get("calibration")
+    calibration_text = (
+        f"Temperature scaling: T = {calibration['temperature']:.4f}, fitted on validation (minimum NLL) and folded "
+        "into the output layer, so every format returns calibrated probabilities; the top label is unchanged. "
+        f"Test ECE (15 bins) {calibration['test/ece_before']:.4f} before, {calibration['test/ece_after']:.4f} after; "
+        f"test NLL {calibration['test/nll_before']:.4f} before, {calibration['test/nll_after']:.4f} after."
+        if calibration
+        else "Not calibrated (exported with calibrate=false)."
+    )
+    onnx = (
+        "`model.onnx` (fp32) and `model_int8.onnx` (dynamic int8, MatMul weights), inputs `input_ids` and "
+        '`attention_mask`, output `logits`; or `python -m emotion.predict model=DIR --backend onnx-int8 "text"`.'
+    )
+    return model_card(
+        pretrained,
+        model_labels(out_dir),
+        data_source,
+        report["torch/val"] | report["torch/test"],
+        f"Exported by `python -m emotion.export` from the checkpoint {text(Path(report['ckpt_path']).name)}.",
+        [
+            (
+                "Each format",
+                markdown_table(formats) + "\n![Normalized confusion matrix on test](confusion_matrix_test.png)",
+            ),
+            ("Calibration", calibration_text),
+            ("ONNX Runtime", onnx),
+        ],
+        usage=name,
+    )
 
 
 @hydra_command("export")

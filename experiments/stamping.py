@@ -12,7 +12,6 @@ import datetime as dt
 import os
 import platform
 import re
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -21,6 +20,7 @@ from typing import Any
 import pandas as pd
 
 from emotion.storage.tables import markdown_table
+from emotion.utils.code_version import code_commit
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS_DIR = ROOT / "experiments" / "results"
@@ -47,22 +47,10 @@ def machine() -> str:
 
 
 def commit() -> str:
-    """The checkout's commit, marked `+dirty` when tracked files other than the results files differ from it (the
-    numbers then came from code that no commit holds; another study's fresh results, or the Markdown pages they go
-    into, change no code)."""
-
-    def git(*args: str) -> str:
-        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False).stdout.strip()
-
-    # EMOTION_COMMIT names it for a copy of a committed tree whose .git is missing or not its own (a machine the
-    # tree was sent to: the GPU runs here read a stale HEAD there).
-    if os.environ.get("EMOTION_COMMIT"):
-        return os.environ["EMOTION_COMMIT"]
-    head = git("rev-parse", "--short=10", "HEAD") or "unknown"
-    changed = git(
-        "status", "--porcelain", "--untracked-files=no", "--", ".", f":!{RESULTS_DIR.relative_to(ROOT)}", ":!*.md"
-    )
-    return head + ("+dirty" if changed else "")
+    """The checkout's commit, `+dirty` when tracked files other than the results files differ from it (the numbers
+    then came from code that no commit holds; another study's fresh results, or the Markdown pages they go into,
+    change no code)."""
+    return code_commit(ignore=(str(RESULTS_DIR.relative_to(ROOT)), "*.md"))
 
 
 STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")

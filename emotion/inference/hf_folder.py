@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+from huggingface_hub import ModelCard
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from emotion.storage import atomic_folder
@@ -31,11 +32,15 @@ PARTS = {
 }
 
 
-def save_hf_folder(model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: Path) -> Path:
-    """Model and tokenizer side by side; `id2label`/`label2id` already carry the emotion names."""
+def save_hf_folder(
+    model: PreTrainedModel, tokenizer: PreTrainedTokenizerBase, out_dir: Path, card: ModelCard | None = None
+) -> Path:
+    """Model and tokenizer side by side (`id2label`/`label2id` carry the class names), and its card if given."""
     with atomic_folder(out_dir) as partial:
         model.save_pretrained(partial)
         tokenizer.save_pretrained(partial)
+        if card is not None:
+            card.save(partial / "README.md")
     return Path(out_dir)
 
 

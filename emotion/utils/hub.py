@@ -28,12 +28,18 @@ def is_local_path(name: str) -> bool:
     return name.startswith((".", "/", "~")) or Path(name).expanduser().exists()
 
 
+TRANSPORT_ERRORS = ("TransportError", "ConnectError", "ConnectTimeout", "ReadTimeout", "Timeout")
+
+
 def hub_unreachable(err: BaseException) -> bool:
     """True when `err` (or what caused it) says the Hub could not be reached or offline mode is on."""
     from huggingface_hub.errors import LocalEntryNotFoundError, OfflineModeIsEnabled
 
     while err is not None:
         if isinstance(err, (ConnectionError, TimeoutError, LocalEntryNotFoundError, OfflineModeIsEnabled)):
+            return True
+        # The HTTP client's own transport errors (requests', httpx's, or the client huggingface_hub bundles).
+        if any(kind.__name__ in TRANSPORT_ERRORS for kind in type(err).__mro__):
             return True
         err = err.__cause__ or err.__context__
     return False
