@@ -227,3 +227,30 @@ def test_a_refused_token_or_repo_is_one_line_before_any_file_is_sent(
     assert ran.err_lines == [f"error: {says}; no commit was made"], ran.err
     assert hub.requests[: len(asked)] == asked  # who the token is, then the repo: no file was offered
     assert not any("preupload" in r or "commit" in r for r in hub.requests)
+
+
+@pytest.mark.slow
+def test_with_log_model_the_best_checkpoint_and_the_model_folder_are_wandb_artifacts(make_config) -> None:
+    from emotion.training.job import train
+    from tests.helpers.wandb_records import artifacts
+
+    cfg = make_config(
+        "logger=wandb",
+        "log_models=true",
+        "~callbacks.umap",
+        "data.max_samples={train: 128, validation: 64, test: 64}",
+    )
+    metrics = train(cfg)
+    (run_file,) = Path(cfg.paths.output_dir).glob("wandb/offline-run-*/run-*.wandb")
+    logged = {(a.name, a.type): a for a in artifacts(run_file)}
+    names = sorted(name for name, _ in logged)
+    assert names[-2:] == ["emotion-run-checkpoint", "emotion-run-hf_model"], names
+    checkpoints = [a for (name, _), a in logged.items() if name.endswith("-checkpoint")]
+    best = [a for a in checkpoints if "best" in a.aliases]
+    assert len(best) == 1 and "latest" in best[0].aliases
+    assert json.loads(best[0].metadata)["best_model_path"] == metrics["best_model_path"]
+    assert [entry.path for entry in best[0].manifest.contents] == ["model.ckpt"]
+    folder = logged[("emotion-run-hf_model", "model")]
+    assert set(folder.aliases) == {"best", "latest"}
+    assert {"config.json", "model.safetensors", "README.md"} <= {entry.path for entry in folder.manifest.contents}
+    assert json.loads(folder.metadata)["test/acc"] == pytest.approx(metrics["test/acc"])

@@ -19,6 +19,7 @@ from emotion.inference.hf_folder import HF_FOLDER, save_hf_folder
 from emotion.inference.model_card import model_card, text
 from emotion.storage.tables import write_json
 from emotion.training import faults
+from emotion.training.artifacts import log_models
 from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
 from emotion.training.launch import check_launch, finish_wandb_run
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
@@ -95,5 +96,7 @@ def _train(cfg: DictConfig) -> dict[str, float]:
         save_hf_folder(model.model, datamodule.tokenizer, output_dir / HF_FOLDER, run_card(cfg, model, metrics))
     publish.finish()  # the figures still drawing (before their wandb run ends)
     metrics |= peak_memory()
+    if not spawned:
+        log_models(cfg, loggers, best, output_dir / HF_FOLDER if cfg.get("export_hf") else None, metrics)
     write_json(metrics, output_dir / "metrics.json")  # last: a run dir with metrics.json is a finished job
     return metrics

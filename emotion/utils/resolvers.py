@@ -63,6 +63,24 @@ def run_group() -> str:
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
 
 
+def artifact_name(kind: str) -> str:
+    """A wandb artifact name for this job's `kind` of model (checkpoint, hf_model): `<study>-job<N>` for a trial of
+    a study, `emotion-<sweep dir>-job<N>` for a multirun's job, `emotion-<run dir>` for a run, so a sweep's jobs are
+    told apart and sort together by study or sweep."""
+    from hydra.core.hydra_config import HydraConfig
+
+    stem = "emotion-run"
+    if HydraConfig.initialized():
+        hydra = HydraConfig.get()
+        if str(hydra.sweeper.get("_target_", "")).endswith(".StudySweeper"):
+            stem = f"{hydra.sweeper.study_name}-job{hydra.job.num}"
+        elif hydra.mode is not None and hydra.mode.name == "MULTIRUN":
+            stem = f"emotion-{Path(hydra.sweep.dir).name}-job{hydra.job.num}"
+        elif hydra.runtime.output_dir:
+            stem = f"emotion-{Path(hydra.runtime.output_dir).name}"
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", f"{stem}-{kind}")[-128:]  # wandb's characters and length for a name
+
+
 def launch_id(default: str) -> str:
     """A run dir name that every rank of a launch, on every node, and every restart of it agree on: under SLURM
     `slurm-<job id>[.<step>]` (the same after a requeue), under torchrun `torchrun-<rdzv id>` (give --rdzv-id), else
@@ -105,6 +123,7 @@ OmegaConf.register_new_resolver("stdout_is_terminal", stdout_is_terminal, replac
 OmegaConf.register_new_resolver("required", required, replace=True)
 OmegaConf.register_new_resolver("mpnet_dir", mpnet_dir, replace=True)
 OmegaConf.register_new_resolver("run_group", run_group, replace=True)
+OmegaConf.register_new_resolver("artifact_name", artifact_name, replace=True)
 OmegaConf.register_new_resolver("fast_precision", fast_precision, replace=True)
 OmegaConf.register_new_resolver("gpu_count", gpu_count, replace=True)
 OmegaConf.register_new_resolver("launch_id", launch_id, replace=True)

@@ -144,6 +144,7 @@ COMMAND_KEYS: dict[str, tuple[tuple[str, Any, dict], ...]] = {
         ("optimized_metric", str | None, {}),
         ("test", bool, {}),
         ("export_hf", bool, {}),
+        ("log_models", bool, {}),
     ),
     "eval": (("ckpt_path", str, {}),),
     "analyze": (

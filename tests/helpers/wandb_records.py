@@ -56,3 +56,8 @@ def wait_for_exit_record(path: Path, timeout: float = 60.0) -> list[wandb_intern
         if any(record.WhichOneof("record_type") == "exit" for record in records) or time.monotonic() > deadline:
             return records
         time.sleep(0.5)
+
+
+def artifacts(path: Path) -> list[wandb_internal_pb2.ArtifactRecord]:
+    """The artifacts a complete run logged (an offline run keeps them in its records until `wandb sync`)."""
+    return [record.artifact for record in wait_for_exit_record(path) if record.WhichOneof("record_type") == "artifact"]
