@@ -50,7 +50,7 @@ def commit() -> str:
     """The checkout's commit, `+dirty` when tracked files other than the results files differ from it (the numbers
     then came from code that no commit holds; another study's fresh results, or the Markdown pages they go into,
     change no code)."""
-    return code_commit(ignore=(str(RESULTS_DIR.relative_to(ROOT)), "*.md"))
+    return code_commit(ignore=(str(RESULTS_DIR.relative_to(ROOT)), "*.md"), root=ROOT)
 
 
 STAMP_COLUMNS = ("machine", "date", "commit", "wall_s")

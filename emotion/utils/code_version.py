@@ -10,7 +10,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def code_commit(ignore: Sequence[str] = ()) -> str:
+def code_commit(ignore: Sequence[str] = (), root: Path = ROOT) -> str:
     """The checkout's commit, marked `+dirty` when tracked files (other than the `ignore` pathspecs) differ from
     it: the code that ran is then in no commit. `unknown` outside a git checkout (an installed package).
 
@@ -21,7 +21,7 @@ def code_commit(ignore: Sequence[str] = ()) -> str:
 
     def git(*args: str) -> str:
         try:
-            done = subprocess.run(["git", *args], cwd=ROOT, capture_output=True, text=True, check=False, timeout=30)
+            done = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, check=False, timeout=30)
         except (OSError, subprocess.TimeoutExpired):
             return ""
         return done.stdout.strip() if done.returncode == 0 else ""
