@@ -254,3 +254,27 @@ def test_with_log_model_the_best_checkpoint_and_the_model_folder_are_wandb_artif
     assert set(folder.aliases) == {"best", "latest"}
     assert {"config.json", "model.safetensors", "README.md"} <= {entry.path for entry in folder.manifest.contents}
     assert json.loads(folder.metadata)["test/acc"] == pytest.approx(metrics["test/acc"])
+
+
+def test_artifact_names_tell_a_sweeps_jobs_apart_and_keep_its_study(make_config) -> None:
+    from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
+    from omegaconf import OmegaConf, open_dict
+
+    from emotion.utils.resolvers import artifact_name
+
+    cfg = make_config()
+    assert artifact_name("checkpoint") == "emotion-run-checkpoint"  # a run: its run dir
+    OmegaConf.set_readonly(cfg.hydra, False)  # set_config made it read-only
+    with open_dict(cfg):
+        cfg.hydra.mode = RunMode.MULTIRUN
+        cfg.hydra.sweep.dir = "/logs/train/multiruns/2026-12-06_09-00-00"
+        cfg.hydra.job.num = 3
+    HydraConfig().set_config(cfg)
+    assert artifact_name("hf_model") == "emotion-2026-12-06_09-00-00-job3-hf_model"
+    OmegaConf.set_readonly(cfg.hydra, False)
+    with open_dict(cfg):
+        cfg.hydra.sweeper = {"_target_": "emotion.sweeps.runner.StudySweeper", "study_name": "lr search/v2"}
+    HydraConfig().set_config(cfg)
+    assert artifact_name("checkpoint") == "lr_search_v2-job3-checkpoint"
+    HydraConfig.instance().cfg = None  # no multirun left behind for the next test
