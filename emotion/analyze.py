@@ -20,7 +20,7 @@ from emotion.utils.command import hydra_command
 def analyze(cfg: DictConfig) -> pd.DataFrame:
     model, datamodule = load_classifier_and_data(cfg)
     logits, labels = predict_logits(model.model, datamodule.eval_dataloader(cfg.split))
-    frame = per_example_losses(logits, labels, datamodule.raw[cfg.split]["text"])
+    frame = per_example_losses(logits, labels, datamodule.raw[cfg.split]["text"], model.labels)
     conflicts = conflicting_labels(datamodule.raw)
     frame["label_conflict"] = frame["text"].isin(set(conflicts["text"]))
     write_report(frame, conflicts, cfg.split, cfg.top_n, Path(cfg.paths.output_dir))

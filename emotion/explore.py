@@ -14,8 +14,7 @@ import numpy as np
 from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
-from emotion.data import load_splits
-from emotion.data.labels import EMOTIONS
+from emotion.data.splits import label_names, load_splits
 from emotion.reporting.figures import class_balance_figure, save, words_per_tweet_figure
 from emotion.storage.tables import markdown_table, write_json
 from emotion.utils.command import hydra_command
@@ -30,29 +29,31 @@ def _percentiles(values: list[int], prefix: str) -> dict[str, float]:
 
 
 def summarize(cfg: DictConfig) -> list[dict[str, Any]]:
-    splits = load_splits(cfg.data.source)
+    splits = load_splits(cfg.data.source, cfg.data.get("labels"))
+    names = label_names(splits)
     tokenizer = from_pretrained(AutoTokenizer.from_pretrained, cfg.data.tokenizer, "tokenizer")
     out_dir = Path(cfg.paths.output_dir)
     rows = []
     for name, split in splits.items():
         texts, labels = list(split["text"]), list(split["label"])
-        counts = np.bincount(labels, minlength=len(EMOTIONS))
+        counts = np.bincount(labels, minlength=len(names))
         words = [len(text.split()) for text in texts]
         tokens = [len(ids) for ids in tokenizer(texts, truncation=False)["input_ids"]]
         rows.append(
             {"split": name, "examples": len(split)}
-            | dict(zip(EMOTIONS, counts.tolist(), strict=True))
+            | dict(zip(names, counts.tolist(), strict=True))
             | _percentiles(words, "words")
             | _percentiles(tokens, "tokens")
             | {f"truncated_at_{cfg.data.max_length}": float(np.mean(np.array(tokens) > cfg.data.max_length))}
         )
     save(
-        class_balance_figure({row["split"]: [row[e] for e in EMOTIONS] for row in rows}), out_dir / "class_balance.png"
+        class_balance_figure({row["split"]: [row[name] for name in names] for row in rows}, names),
+        out_dir / "class_balance.png",
     )
     train = splits["train"]
     words_by_label = {
-        emotion: [len(t.split()) for t, lab in zip(train["text"], train["label"], strict=True) if lab == label]
-        for label, emotion in enumerate(EMOTIONS)
+        name: [len(t.split()) for t, lab in zip(train["text"], train["label"], strict=True) if lab == label]
+        for label, name in enumerate(names)
     }
     save(words_per_tweet_figure(words_by_label), out_dir / "words_per_tweet.png")
     write_json(rows, out_dir / "summary.json")

@@ -17,13 +17,13 @@ from huggingface_hub import ModelCard
 from omegaconf import DictConfig
 from transformers import AutoTokenizer
 
-from emotion.data.splits import load_splits, subsample
+from emotion.data.splits import label_names, load_splits, subsample
 from emotion.inference import Predictor
 from emotion.inference.hf_folder import model_labels, save_hf_folder
 from emotion.inference.model_card import model_card, text, write_model_card
 from emotion.inference.onnx_models import export_onnx, quantize_int8
 from emotion.models.calibration import fit_temperature, fold_temperature, log_probabilities
-from emotion.models.checkpoint import load_classifier
+from emotion.models.checkpoint import check_same_labels, load_classifier
 from emotion.models.metrics import scores
 from emotion.reporting.figures import save_confusion_matrix
 from emotion.storage import atomic_folder
@@ -42,7 +42,9 @@ def export(cfg: DictConfig) -> dict:
     model = load_classifier(cfg.ckpt_path)
     tokenizer = from_pretrained(AutoTokenizer.from_pretrained, model.hparams.pretrained, "tokenizer")
     # Raw texts only: the Predictor tokenizes what it checks.
-    splits = subsample(load_splits(cfg.data.source), cfg.data.max_samples, cfg.data.seed)
+    splits = subsample(load_splits(cfg.data.source, cfg.data.get("labels")), cfg.data.max_samples, cfg.data.seed)
+    names = model.labels
+    check_same_labels(cfg.ckpt_path, names, label_names(splits))
     # Everything is written into a folder beside out_dir and renamed onto it at the end: a kill never leaves half
     # an export under the final name (a failed agreement check leaves no export at all).
     with atomic_folder(Path(cfg.out_dir)) as out_dir:
@@ -60,7 +62,7 @@ def export(cfg: DictConfig) -> dict:
             report["calibration"] = {"temperature": temperature} | {
                 f"{name}_before": value
                 for split, prefix in EVALUATED.items()
-                for name, value in scores(before[split], labels[split], prefix).items()
+                for name, value in scores(before[split], labels[split], prefix, names).items()
                 if name in (f"{prefix}/ece", f"{prefix}/nll")
             }
         with stage(f"Writing model.onnx and model_int8.onnx to {cfg.out_dir}"):
@@ -74,7 +76,7 @@ def export(cfg: DictConfig) -> dict:
                 for split, prefix in EVALUATED.items():
                     probabilities = predictor.probabilities(texts[split])[0]
                     predictions.setdefault(backend, {})[split] = probabilities.argmax(axis=1)
-                    report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix)
+                    report[f"{backend}/{prefix}"] = scores(probabilities, labels[split], prefix, names)
         if cfg.calibrate:
             report["calibration"] |= {
                 f"{prefix}/{name}_after": report[f"torch/{prefix}"][f"{prefix}/{name}"]
@@ -89,6 +91,7 @@ def export(cfg: DictConfig) -> dict:
         save_confusion_matrix(
             labels["test"],
             predictions["torch"]["test"],
+            names,
             "Normalized confusion matrix (test)",
             out_dir / "confusion_matrix_test.png",
         )

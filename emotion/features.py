@@ -33,6 +33,7 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
         cfg.model.pretrained, datamodule, cfg.features.pooling, Path(cfg.features.cache_dir)
     )
     train_x, train_y = features["train"]
+    names = datamodule.labels
     output_dir = Path(cfg.paths.output_dir)
     metrics: dict[str, float] = {}
     for name, estimator_cfg in (("logreg", cfg.classifier), ("dummy", cfg.baseline)):
@@ -41,11 +42,12 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
             for split, prefix in (("validation", "val"), ("test", "test")):
                 x, y = features[split]
                 preds = estimator.predict(x)
-                metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, prefix).items()})
+                metrics.update({f"{name}/{key}": value for key, value in scores(preds, y, prefix, names).items()})
                 if name == "logreg" and split == "validation":
                     save_confusion_matrix(
                         y,
                         preds,
+                        names,
                         "Logistic regression on hidden states (validation)",
                         output_dir / "confusion_matrix_logreg_val.png",
                     )
@@ -53,7 +55,7 @@ def run_features(cfg: DictConfig) -> dict[str, float]:
     with stage(f"UMAP of {points} training vectors"):
         coords, labels = umap_coordinates(train_x, train_y, cfg.seed, cfg.umap.max_points)
     save(
-        umap_panels_figure(coords, labels, f"UMAP of training hidden states ({cfg.features.pooling})"),
+        umap_panels_figure(coords, labels, names, f"UMAP of training hidden states ({cfg.features.pooling})"),
         output_dir / "umap_train.png",
     )
     write_json(metrics, output_dir / "metrics.json")

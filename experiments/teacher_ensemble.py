@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 from omegaconf import OmegaConf
 
+from emotion.data.labels import EMOTIONS
 from emotion.data.splits import CARER_DIR, load_splits
 from emotion.distillation import ensemble_logits, teacher_logits
 from emotion.models.metrics import scores
@@ -39,7 +40,10 @@ def main() -> None:
         )
     members = list(scored.values())
     scored[f"ensemble of {len(members)}"] = ensemble_logits(members)
-    rows = [{"teacher": name} | _shown(scores(logits.argmax(-1), labels, "val")) for name, logits in scored.items()]
+    rows = [
+        {"teacher": name} | _shown(scores(logits.argmax(-1), labels, "val", EMOTIONS))
+        for name, logits in scored.items()
+    ]
     votes = np.stack([member.argmax(-1) for member in members])
     agree = float((votes == votes[0]).all(axis=0).mean())
     notes = (

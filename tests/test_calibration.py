@@ -23,11 +23,11 @@ def test_ece_and_nll_by_hand() -> None:
         [[0.9, 0.02, 0.02, 0.02, 0.02, 0.02], [0.6, 0.4, 0, 0, 0, 0], [0.1, 0.1, 0.5, 0.1, 0.1, 0.1]]
     )
     labels = np.array([0, 1, 2])
-    found = scores(probabilities, labels, "test")
+    found = scores(probabilities, labels, "test", EMOTIONS)
     # bins by top confidence: 0.9 (right), 0.6 (wrong), 0.5 (right): |1-0.9| + |0-0.6| + |1-0.5|, over 3
     assert found["test/ece"] == pytest.approx((0.1 + 0.6 + 0.5) / 3, abs=1e-6)
     assert found["test/nll"] == pytest.approx(-(np.log(0.9) + np.log(0.4) + np.log(0.5)) / 3, abs=1e-6)
-    assert "test/ece" not in scores(labels, labels, "test")  # predicted labels carry no confidence
+    assert "test/ece" not in scores(labels, labels, "test", EMOTIONS)  # predicted labels carry no confidence
 
 
 def test_a_fitted_temperature_undoes_overconfidence() -> None:
@@ -38,8 +38,8 @@ def test_a_fitted_temperature_undoes_overconfidence() -> None:
     overconfident = torch.log_softmax(torch.as_tensor(logits * 3), dim=1).numpy()
     temperature = fit_temperature(overconfident, labels)
     assert temperature == pytest.approx(3.0, rel=0.05)
-    before = scores(np.exp(overconfident), labels, "val")["val/ece"]
-    after = scores(rescaled(np.exp(overconfident), temperature), labels, "val")["val/ece"]
+    before = scores(np.exp(overconfident), labels, "val", EMOTIONS)["val/ece"]
+    after = scores(rescaled(np.exp(overconfident), temperature), labels, "val", EMOTIONS)["val/ece"]
     assert after < before / 3
 
 

@@ -12,9 +12,10 @@ from omegaconf import OmegaConf
 
 from emotion.data import EmotionDataModule
 from emotion.data.datamodule import per_device_batch_size
+from emotion.data.labels import EMOTIONS
 from emotion.models.checkpoint import load_classifier_and_data
 from emotion.training.job import train
-from emotion.training.launch import check_launch, metric_value
+from emotion.training.launch import check_optimized_metric, metric_value
 from emotion.utils.command import check_command
 from emotion.utils.errors import ConfigError
 from emotion.utils.schema import validate
@@ -43,7 +44,7 @@ from tests.helpers.batch_probe import PROBE, samples_per_step
         (
             "+data.batch_sise=32",
             "data.batch_sise: unknown key (known: source, tokenizer, max_length, batch_size, "
-            "eval_batch_size, num_workers, group_by_length, padding, pad_to_multiple_of, max_samples, seed)",
+            "eval_batch_size, num_workers, group_by_length, padding, pad_to_multiple_of, max_samples, seed, labels)",
         ),
         ("seed=one", "seed='one': expected an integer or null"),
     ],
@@ -124,7 +125,8 @@ def test_a_sweep_metric_the_run_does_not_produce_is_an_error(make_config) -> Non
         match=r"^optimized_metric='val/f1_weigthed': not a metric this run reports "
         r"\(one of test/acc, test/ece, .*val/f1_weighted, val/loss, val/nll\)$",
     ):
-        check_launch(make_config("optimized_metric=val/f1_weigthed"))
+        check_optimized_metric("val/f1_weigthed", EMOTIONS)
+    check_optimized_metric("val/f1_neutral", ["negative", "neutral", "positive"])  # per class: the data's classes
     assert metric_value({"val/acc": 0.5}, "val/acc") == 0.5
     assert metric_value({}, "val/acc") is None  # ranks other than 0 report nothing
     with pytest.raises(

@@ -14,7 +14,7 @@ from emotion.models.classifier import EmotionClassifier, balanced_class_weights
 
 def test_balanced_weights_give_every_class_the_same_total() -> None:
     labels = [1] * 6 + [0] * 3 + [2] * 2 + [3, 4, 5]
-    weights = balanced_class_weights(labels)
+    weights = balanced_class_weights(labels, 6)
     totals = torch.bincount(torch.tensor(labels), minlength=6).float() * weights
     torch.testing.assert_close(totals, torch.full((6,), len(labels) / 6))
     assert weights[2] > weights[0] > weights[1]
@@ -28,7 +28,7 @@ def test_fit_weighs_classes_by_their_training_frequency(data_dir: Path, tiny_mod
     L.Trainer(
         fast_dev_run=1, logger=False, enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False
     ).fit(model, datamodule=datamodule)
-    expected = balanced_class_weights(datamodule.raw["train"]["label"])
+    expected = balanced_class_weights(datamodule.raw["train"]["label"], 6)
     torch.testing.assert_close(model.class_weights, expected)
     assert expected[2] > 1 > expected[1]  # love is rarer than average, joy commoner
 

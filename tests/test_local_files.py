@@ -34,8 +34,10 @@ def write_split(directory: Path, stem: str, fmt: str, rows=ROWS) -> Path:
 
 
 def write_dataset(directory: Path, fmt: str) -> Path:
+    """Three splits of ROWS, with CARER's six classes declared in labels.txt (ids as in the shipped data)."""
     for stem in ("train", "val", "test"):
         write_split(directory, stem, fmt)
+    (directory / "labels.txt").write_text("\n".join(EMOTIONS) + "\n")
     return directory
 
 
@@ -53,6 +55,7 @@ def test_integer_labels_and_validation_file_name(tmp_path: Path) -> None:
     rows = [(text, EMOTIONS.index(label)) for text, label in ROWS]
     for stem in ("train", "validation", "test"):
         write_split(tmp_path, stem, "parquet", rows)
+    (tmp_path / "labels.txt").write_text("\n".join(EMOTIONS))
     assert load_splits(str(tmp_path))["validation"]["label"] == [1, 4, 0]
 
 
@@ -92,7 +95,9 @@ def test_shipped_copy_loads_with_the_data_cards_counts_and_the_hub_label_order(d
 @pytest.mark.parametrize("fmt", ["txt", "csv", "jsonl"])
 def test_gzipped_files_read_like_plain_ones(tmp_path: Path, fmt: str) -> None:
     plain = load_splits(str(write_dataset(tmp_path / "plain", fmt)))
-    for path in write_dataset(tmp_path / "gz", fmt).iterdir():
+    for path in write_dataset(tmp_path / "gz", fmt).glob("*.*"):
+        if path.name == "labels.txt":
+            continue
         path.with_name(path.name + ".gz").write_bytes(gzip.compress(path.read_bytes()))
         path.unlink()
     packed = load_splits(str(tmp_path / "gz"))

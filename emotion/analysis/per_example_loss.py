@@ -3,6 +3,7 @@ carry conflicting labels (those no model can get right)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -10,32 +11,33 @@ import pandas as pd
 from datasets import DatasetDict
 from scipy.special import log_softmax
 
-from emotion.data.labels import EMOTIONS
 from emotion.storage.tables import markdown_table
 
 SHOWN = ["text", "label", "predicted", "loss", "label_conflict"]
 
 
-def per_example_losses(logits: np.ndarray, labels: np.ndarray, texts: list[str]) -> pd.DataFrame:
-    """One row per example in split order: gold, prediction, cross-entropy and every class probability."""
+def per_example_losses(logits: np.ndarray, labels: np.ndarray, texts: list[str], names: Sequence[str]) -> pd.DataFrame:
+    """One row per example in split order: gold, prediction, cross-entropy and every class probability (`names`:
+    the classes in id order)."""
     log_probs = log_softmax(logits, axis=-1)
     frame = pd.DataFrame(
         {
             "text": texts,
-            "label": [EMOTIONS[i] for i in labels],
-            "predicted": [EMOTIONS[i] for i in log_probs.argmax(axis=-1)],
+            "label": [names[i] for i in labels],
+            "predicted": [names[i] for i in log_probs.argmax(axis=-1)],
             "loss": -log_probs[np.arange(len(labels)), labels],
         }
     )
-    for index, name in enumerate(EMOTIONS):
+    for index, name in enumerate(names):
         frame[f"p_{name}"] = np.exp(log_probs[:, index])
     return frame
 
 
 def conflicting_labels(splits: DatasetDict) -> pd.DataFrame:
     """Texts that carry more than one label anywhere in the data (a distant-labelling artefact)."""
+    names = splits["train"].features["label"].names
     rows = [
-        {"text": text, "split": name, "label": EMOTIONS[label]}
+        {"text": text, "split": name, "label": names[label]}
         for name, split in splits.items()
         for text, label in zip(split["text"], split["label"], strict=True)
     ]

@@ -1,4 +1,4 @@
-"""Normalized confusion matrix (emotion names on the axes) after every validation epoch and on test."""
+"""Normalized confusion matrix (class names on the axes) after every validation epoch and on test."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ from lightning.pytorch.trainer.states import TrainerFn
 from torchmetrics.classification import MulticlassConfusionMatrix
 
 from emotion.callbacks.publish import plots_dir, publish
-from emotion.data.labels import EMOTIONS
 from emotion.reporting.figures import confusion_matrix_figure
 
 
@@ -18,9 +17,14 @@ class ConfusionMatrixPlot(L.Callback):
     ranks, and only rank 0 draws."""
 
     def __init__(self) -> None:
-        self.matrix = MulticlassConfusionMatrix(len(EMOTIONS), normalize="true")
+        self.matrix: MulticlassConfusionMatrix | None = None
+        self.names: tuple[str, ...] = ()
 
     def setup(self, trainer: L.Trainer, pl_module: L.LightningModule, stage: str) -> None:
+        """The model's classes (its data's) size the matrix and name its axes."""
+        if self.names != tuple(pl_module.labels) or self.matrix is None:
+            self.names = tuple(pl_module.labels)
+            self.matrix = MulticlassConfusionMatrix(len(self.names), normalize="true")
         self.matrix = self.matrix.to(pl_module.device)
 
     def _update(self, outputs: Any) -> None:
@@ -48,7 +52,7 @@ class ConfusionMatrixPlot(L.Callback):
         publish(
             trainer,
             confusion_matrix_figure,
-            (matrix, f"Normalized confusion matrix ({name})"),
+            (matrix, self.names, f"Normalized confusion matrix ({name})"),
             f"{stage}/confusion_matrix",
             plots_dir(trainer) / f"confusion_matrix_{name}.png",
         )

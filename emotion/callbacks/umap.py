@@ -57,7 +57,7 @@ class UmapPlot(L.Callback):
         publish(
             trainer,
             umap_map_figure,
-            (features, labels, self.seed, self.max_points, self.n_epochs, title),
+            (features, labels, tuple(pl_module.labels), self.seed, self.max_points, self.n_epochs, title),
             "val/umap",
             plots_dir(trainer) / "umap_val.png",
         )

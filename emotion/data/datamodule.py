@@ -15,7 +15,7 @@ from torch.utils.data import DataLoader
 from transformers import AutoTokenizer, DataCollatorWithPadding, PreTrainedTokenizerBase
 
 from emotion.data.sampling import EpochOrder, shard
-from emotion.data.splits import load_splits, subsample
+from emotion.data.splits import label_names, load_splits, subsample
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import from_pretrained
 
@@ -74,6 +74,7 @@ class EmotionDataModule(L.LightningDataModule):
         pad_to_multiple_of: int | Literal["auto"] | None = None,
         max_samples: dict[str, int] | None = None,
         seed: int = 42,
+        labels: list[str] | None = None,
     ) -> None:
         super().__init__()
         self.save_hyperparameters(logger=False)
@@ -91,13 +92,21 @@ class EmotionDataModule(L.LightningDataModule):
     def prepare_data(self) -> None:
         """Downloads a Hub source once per node; a local directory is read (and checked) once, in setup."""
         if not Path(self.hparams.source).expanduser().is_dir():
-            load_splits(self.hparams.source)
+            load_splits(self.hparams.source, self.hparams.labels)
 
     def read(self) -> None:
         """Reads (and so checks) the splits, once: the training job does it before it builds the Trainer, so a bad
         data file's line is the first a user sees."""
         if self.raw is None:
-            self.raw = subsample(load_splits(self.hparams.source), self.hparams.max_samples, self.hparams.seed)
+            self.raw = subsample(
+                load_splits(self.hparams.source, self.hparams.labels), self.hparams.max_samples, self.hparams.seed
+            )
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The class names in id order, as the data gives them (after `read`)."""
+        self.read()
+        return label_names(self.raw)
 
     def setup(self, stage: str | None = None) -> None:
         if self.trainer is not None:

@@ -1,4 +1,4 @@
-"""Reading emotion splits from local files, strictly: a bad row stops the run with its file and line."""
+"""Reading labelled splits from local files, strictly: a bad row stops the run with its file and line."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import gzip
 import io
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 from emotion.data.errors import DataError
-from emotion.data.labels import EMOTIONS, LABEL2ID
 from emotion.data.texts import text_problem, utf8_error_position
 
 # Text formats may be gzipped (`train.txt.gz`); parquet compresses on its own.
@@ -45,8 +45,8 @@ def find_split_file(directory: Path, split: str) -> Path:
     return found[0]
 
 
-def read_split_file(path: Path) -> tuple[list[str], list[int]]:
-    """Texts and label ids of one split file, in file order."""
+def read_split_file(path: Path) -> SplitRows:
+    """Texts and labels (as written) of one split file, in file order."""
     readers = {".txt": _txt_rows, ".csv": _csv_rows, ".jsonl": _jsonl_rows, ".parquet": _parquet_rows}
     reader = readers[_checked_format(path, SUFFIXES)]
     with _reading(path):
@@ -115,27 +115,65 @@ def _checked_text(where: str, text: object) -> str:
     return text
 
 
-def _validated(path: Path, rows: Iterable[Row]) -> tuple[list[str], list[int]]:
+def _validated(path: Path, rows: Iterable[Row]) -> SplitRows:
     texts: list[str] = []
-    labels: list[int] = []
+    labels: list[str | int] = []
+    wheres: list[str] = []
     for where, text, label in rows:
         texts.append(_checked_text(where, text))
-        labels.append(_label_id(where, label))
+        labels.append(_label_token(where, label))
+        wheres.append(where)
     if not texts:
         raise DataError(f"{path}: no examples")
-    return texts, labels
+    return SplitRows(path, texts, labels, wheres)
 
 
-def _label_id(where: str, label: object) -> int:
-    """One of the six names, or a class id 0-5 as an integer or as ASCII digits (not other Unicode digits)."""
-    if isinstance(label, str) and label.strip() in LABEL2ID:
-        return LABEL2ID[label.strip()]
-    number = int(label.strip()) if isinstance(label, str) and re.fullmatch(r"[0-9]+", label.strip()) else label
-    if isinstance(number, int) and not isinstance(number, bool) and 0 <= number < len(EMOTIONS):
-        return number
-    raise DataError(
-        f"{where}: unknown label {label!r} (expected one of {', '.join(EMOTIONS)} or 0-{len(EMOTIONS) - 1})"
-    )
+def _label_token(where: str, label: object) -> str | int:
+    """A class name or id as written (a string stripped, or an integer). One label per text: a list of labels is
+    multi-label data, which this project does not train."""
+    if isinstance(label, (list, tuple)):
+        raise DataError(
+            f"{where}: {len(label)} labels for one text ({label!r:.80}); only single-label data is supported "
+            "(one class per text)"
+        )
+    if isinstance(label, str):
+        return label.strip()
+    if isinstance(label, int) and not isinstance(label, bool):
+        return label
+    raise DataError(f"{where}: unknown label {label!r} (a class name or a class id)")
+
+
+def class_id(label: str | int) -> int | None:
+    """A label written as a class id: an integer, or ASCII digits (not other Unicode digits); else None."""
+    if isinstance(label, int):
+        return label
+    return int(label) if re.fullmatch(r"[0-9]+", label) else None
+
+
+@dataclass
+class SplitRows:
+    """One split file's texts and labels as written (names or ids), with where each row is, for messages."""
+
+    path: Path
+    texts: list[str]
+    labels: list[str | int]
+    wheres: list[str]
+
+    def label_ids(self, names: Sequence[str], declared: str) -> list[int]:
+        """Each label as its id among `names` (an id must be below their number); one outside them is one line
+        naming its row and `declared`, where the names came from."""
+        index = {name: i for i, name in enumerate(names)}
+        ids = []
+        for where, label in zip(self.wheres, self.labels, strict=True):
+            number = class_id(label)
+            found = (number if number < len(names) else None) if number is not None else index.get(label)
+            if found is None:
+                raise DataError(
+                    f"{where}: unknown label {label!r} (expected one of {', '.join(names)} or 0-{len(names) - 1}, "
+                    f"{declared})"
+                )
+            ids.append(found)
+        return ids
 
 
 def _txt_rows(path: Path) -> Iterator[Row]:

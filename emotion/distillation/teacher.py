@@ -15,7 +15,6 @@ training texts, is refused in one line.
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion.data.labels import EMOTIONS
-from emotion.inference.hf_folder import HF_FOLDER, check_model_folder
+from emotion.inference.hf_folder import HF_FOLDER, check_model_folder, model_labels
 from emotion.storage import atomic_file
 from emotion.storage.arrays import ArchiveError, read_arrays
 from emotion.storage.digests import add_folder, add_split
@@ -32,19 +31,18 @@ from emotion.utils.errors import ConfigError
 log = logging.getLogger(__name__)
 
 
-def teacher_folder(teacher: str) -> Path:
-    """The model folder a `model.teacher` value names, checked complete and labelled like this data."""
+def teacher_folder(teacher: str, names: Sequence[str] = EMOTIONS) -> Path:
+    """The model folder a `model.teacher` value names, checked complete and labelled like this data (`names`, its
+    classes in id order)."""
     path = Path(teacher).expanduser()
     if (path / HF_FOLDER).is_dir():
         path = path / HF_FOLDER
     check_model_folder(path)
-    config = json.loads((path / "config.json").read_text())
-    id2label = config.get("id2label") or {}
-    labels = [id2label.get(str(i), id2label.get(i)) for i in range(len(id2label))]
-    if labels != list(EMOTIONS):
+    labels = model_labels(path)
+    if labels != tuple(names):
         raise ConfigError(
-            f"model.teacher={teacher}: its labels are {', '.join(map(str, labels)) or 'not named'}, "
-            f"not this data's {', '.join(EMOTIONS)} (in that order): a teacher for another task?"
+            f"model.teacher={teacher}: its labels are {', '.join(labels)}, not this data's {', '.join(names)} "
+            "(in that order): a teacher for another task?"
         )
     return path
 
@@ -68,16 +66,22 @@ def row_keys(texts: Sequence[str], labels: Sequence[int], max_length: int) -> np
 
 
 def teacher_logits(
-    teacher: str | Sequence[str], texts: Sequence[str], labels: Sequence[int], max_length: int, cache_dir: str | Path
+    teacher: str | Sequence[str],
+    texts: Sequence[str],
+    labels: Sequence[int],
+    max_length: int,
+    cache_dir: str | Path,
+    names: Sequence[str] = EMOTIONS,
 ) -> np.ndarray:
-    """Row i: the teacher's logits for `texts[i]` (float32, shape (len(texts), 6)), from the cache when it has them.
+    """Row i: the teacher's logits for `texts[i]` (float32, one column per class of `names`, the data's classes in
+    id order), from the cache when it has them.
 
     A list of teachers is an ensemble: each member's logits are found (or computed and cached) on their own, and
     the ensemble's are the mean of the members' log-probabilities (their normalized geometric mean as logits), so a
     member whose logits run larger does not outvote the others."""
     if isinstance(teacher, str):
-        return _member_logits(teacher, texts, labels, max_length, cache_dir)
-    members = [_member_logits(str(member), texts, labels, max_length, cache_dir) for member in teacher]
+        return _member_logits(teacher, texts, labels, max_length, cache_dir, names)
+    members = [_member_logits(str(member), texts, labels, max_length, cache_dir, names) for member in teacher]
     log.info("An ensemble of %d teachers: the mean of their log-probabilities", len(members))
     return ensemble_logits(members)
 
@@ -90,18 +94,23 @@ def ensemble_logits(members: Sequence[np.ndarray]) -> np.ndarray:
 
 
 def _member_logits(
-    teacher: str, texts: Sequence[str], labels: Sequence[int], max_length: int, cache_dir: str | Path
+    teacher: str,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    max_length: int,
+    cache_dir: str | Path,
+    names: Sequence[str],
 ) -> np.ndarray:
     wanted = data_key(texts, labels, max_length)
     if str(teacher).endswith(".npz"):
-        return _load(Path(teacher), wanted, teacher, row_keys(texts, labels, max_length))
-    folder = teacher_folder(teacher)
+        return _load(Path(teacher), wanted, teacher, row_keys(texts, labels, max_length), names)
+    folder = teacher_folder(teacher, names)
     digest = hashlib.sha256(wanted.encode())
     add_folder(digest, folder)
     path = Path(cache_dir) / f"{digest.hexdigest()[:20]}.npz"
     if path.is_file():
         try:
-            logits = _load(path, wanted, teacher, row_keys(texts, labels, max_length))
+            logits = _load(path, wanted, teacher, row_keys(texts, labels, max_length), names)
             log.info("Reusing the teacher's cached logits %s", path)
             return logits
         except ArchiveError as err:  # a cache this run can make again
@@ -114,13 +123,19 @@ def _member_logits(
     log.info("Computing the teacher's logits over %d training texts on the %s (%s)", len(texts), device, folder)
     predictor = Predictor(folder, backend="torch", batch_size=64, max_length=max_length, device=device)
     logits, _ = predictor.logits(list(texts))
-    save_logits(path, logits, texts, labels, max_length, str(folder.resolve()))
+    save_logits(path, logits, texts, labels, max_length, str(folder.resolve()), names)
     log.info("Cached the teacher's logits in %s", path)
     return logits
 
 
 def save_logits(
-    path: Path, logits: np.ndarray, texts: Sequence[str], labels: Sequence[int], max_length: int, teacher: str
+    path: Path,
+    logits: np.ndarray,
+    texts: Sequence[str],
+    labels: Sequence[int],
+    max_length: int,
+    teacher: str,
+    names: Sequence[str] = EMOTIONS,
 ) -> None:
     """A logits file `model.teacher=` reads: row i scores `texts[i]`, keyed as a whole and row by row."""
     with atomic_file(path) as partial, partial.open("wb") as handle:
@@ -129,7 +144,7 @@ def save_logits(
             logits=logits,
             data_key=data_key(texts, labels, max_length),
             rows=row_keys(texts, labels, max_length),
-            labels=np.array(EMOTIONS),
+            labels=np.array(list(names)),
             teacher=teacher,
         )
 
@@ -154,13 +169,14 @@ def _read(path: Path, teacher: str) -> dict[str, np.ndarray]:
     return stored
 
 
-def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray) -> np.ndarray:
+def _load(path: Path, wanted: str, teacher: str, rows: np.ndarray, names: Sequence[str]) -> np.ndarray:
     if not path.is_file():
         raise ConfigError(f"model.teacher={teacher}: no such logits file")
     stored = _read(path, teacher)
-    if list(stored["labels"]) != list(EMOTIONS):
+    if list(stored["labels"]) != list(names):
         raise ConfigError(
-            f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, not {', '.join(EMOTIONS)}"
+            f"model.teacher={teacher}: logits for labels {', '.join(stored['labels'])}, not this data's "
+            f"{', '.join(names)}"
         )
     logits = stored["logits"].astype(np.float32)
     if str(stored["data_key"]) == wanted:

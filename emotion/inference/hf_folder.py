@@ -64,6 +64,7 @@ def model_labels(folder: Path) -> tuple[str, ...]:
     A folder carries its own labels: a model trained on other data than CARER predicts its own classes. The names
     are strings from outside, so they are checked here (and shown as text wherever they appear).
     """
+    check_model_folder(folder)
     path = Path(folder) / "config.json"
     try:
         config = json.loads(path.read_text(encoding="utf-8"))

@@ -12,7 +12,7 @@ import torch.nn.functional as F
 from torch import nn
 from transformers import AutoModelForSequenceClassification, get_linear_schedule_with_warmup
 
-from emotion.data.labels import EMOTIONS, ID2LABEL, LABEL2ID
+from emotion.data.labels import EMOTIONS
 from emotion.distillation import mixed_loss, teacher_logits
 from emotion.models.metrics import STAGES, classification_metrics
 from emotion.utils.errors import ConfigError
@@ -21,7 +21,7 @@ from emotion.utils.hub import from_pretrained
 TEACHER_COLUMN = "teacher_logits"
 
 
-def balanced_class_weights(labels: list[int], classes: int = len(EMOTIONS)) -> torch.Tensor:
+def balanced_class_weights(labels: list[int], classes: int) -> torch.Tensor:
     """n / (classes x count[c]), as scikit-learn's "balanced": every class then carries the same total weight in the
     training loss, so rare love and surprise count as much as joy."""
     counts = torch.bincount(torch.as_tensor(labels), minlength=classes).float()
@@ -70,28 +70,34 @@ class EmotionClassifier(L.LightningModule):
         distill_alpha: float = 0.5,
         distill_temperature: float = 2.0,
         teacher_cache_dir: str = ".cache/teacher_logits",
+        labels: Sequence[str] | None = None,
     ) -> None:
         super().__init__()
+        # The run's classes in id order, from its data (checkpoints written before labels were kept: CARER's).
+        labels = list(labels) if labels is not None else list(EMOTIONS)
         if teacher is not None and len(teacher) == 0:  # '' or []: a typo, not a wish to train without a teacher
             raise ConfigError(f"model.teacher={teacher!r}: names no teacher (null trains without one)")
         self.save_hyperparameters()
+        self.hparams.labels = labels
+        self.labels: tuple[str, ...] = tuple(labels)
         self.model = from_pretrained(
             AutoModelForSequenceClassification.from_pretrained,
             pretrained,
-            num_labels=len(EMOTIONS),
-            id2label=ID2LABEL,
-            label2id=LABEL2ID,
+            num_labels=len(labels),
+            id2label=dict(enumerate(labels)),
+            label2id={name: i for i, name in enumerate(labels)},
+            ignore_mismatched_sizes=True,  # a folder with another head (another label set) gets a new one
         )
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
-        self.metrics = nn.ModuleDict({stage: classification_metrics(stage) for stage in STAGES})
-        self.register_buffer("class_weights", torch.ones(len(EMOTIONS)), persistent=False)
+        self.metrics = nn.ModuleDict({stage: classification_metrics(stage, labels) for stage in STAGES})
+        self.register_buffer("class_weights", torch.ones(len(labels)), persistent=False)
 
     def setup(self, stage: str) -> None:
         if self.hparams.compile and stage == "fit":
             self.model.compile()
         if self.hparams.class_weighting and stage == "fit":
             labels = self.trainer.datamodule.raw["train"]["label"]
-            self.class_weights = balanced_class_weights(list(labels)).to(self.device)
+            self.class_weights = balanced_class_weights(list(labels), len(self.labels)).to(self.device)
         if self.hparams.teacher and stage == "fit":
             self._attach_teacher_logits()
 
@@ -110,6 +116,7 @@ class EmotionClassifier(L.LightningModule):
                     train["label"],
                     datamodule.hparams.max_length,
                     self.hparams.teacher_cache_dir,
+                    self.labels,
                 )
 
         computed = logits() if trainer.local_rank == 0 else None

@@ -4,13 +4,12 @@ class probabilities, calibration: expected calibration error (15 equal-width bin
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 
 import torch
 from torchmetrics import Metric, MetricCollection
 from torchmetrics.classification import MulticlassAccuracy, MulticlassCalibrationError, MulticlassF1Score
 from torchmetrics.wrappers import ClasswiseWrapper
-
-from emotion.data.labels import EMOTIONS
 
 STAGES: tuple[str, ...] = ("val", "test")
 ECE_BINS = 15
@@ -33,16 +32,16 @@ class NegativeLogLikelihood(Metric):
         return (self.total / self.count).float()
 
 
-def classification_metrics(stage: str, calibration: bool = True) -> MetricCollection:
-    """Keys look like `val/acc`, `val/f1_weighted`, `val/f1_love`, `val/ece`, `val/nll`. Updated with class
-    probabilities (N x 6); without `calibration` also with predicted labels (N). Love and surprise are rare, so
-    macro F1 matters."""
-    classes = len(EMOTIONS)
+def classification_metrics(stage: str, labels: Sequence[str], calibration: bool = True) -> MetricCollection:
+    """Keys look like `val/acc`, `val/f1_weighted`, `val/f1_<class>` (`val/f1_love`), `val/ece`, `val/nll`, for
+    the classes `labels` names in id order. Updated with class probabilities (N x classes); without `calibration`
+    also with predicted labels (N). Rare classes (CARER's love and surprise) make macro F1 matter."""
+    classes = len(labels)
     metrics = {
         "acc": MulticlassAccuracy(classes, average="micro"),
         "f1_weighted": MulticlassF1Score(classes, average="weighted"),
         "f1_macro": MulticlassF1Score(classes, average="macro"),
-        "f1": ClasswiseWrapper(MulticlassF1Score(classes, average=None), labels=list(EMOTIONS), prefix="f1_"),
+        "f1": ClasswiseWrapper(MulticlassF1Score(classes, average=None), labels=list(labels), prefix="f1_"),
     }
     if calibration:
         metrics |= {
@@ -53,18 +52,18 @@ def classification_metrics(stage: str, calibration: bool = True) -> MetricCollec
 
 
 @functools.cache
-def metric_names() -> tuple[str, ...]:
+def metric_names(classes: tuple[str, ...]) -> tuple[str, ...]:
     """Every key an evaluation reports (`val/acc`, `test/f1_love`, `val/ece`, ...), e.g. to check a sweep's metric."""
-    every_class = torch.eye(len(EMOTIONS))
-    labels = torch.arange(len(EMOTIONS))
-    names = [name for stage in STAGES for name in [*scores(every_class, labels, stage), f"{stage}/loss"]]
+    every_class = torch.eye(len(classes))
+    labels = torch.arange(len(classes))
+    names = [name for stage in STAGES for name in [*scores(every_class, labels, stage, classes), f"{stage}/loss"]]
     return tuple(sorted(names))
 
 
-def scores(predictions, labels, stage: str) -> dict[str, float]:
-    """The same metrics for predictions made outside Lightning: class probabilities (N x 6) give every metric,
-    predicted labels (N; scikit-learn baselines) all but the calibration ones."""
+def scores(predictions, labels, stage: str, classes: Sequence[str]) -> dict[str, float]:
+    """The same metrics for predictions made outside Lightning: class probabilities (N x classes) give every
+    metric, predicted labels (N; scikit-learn baselines) all but the calibration ones."""
     predictions = torch.as_tensor(predictions)
-    metrics = classification_metrics(stage, calibration=predictions.ndim == 2)
+    metrics = classification_metrics(stage, classes, calibration=predictions.ndim == 2)
     metrics.update(predictions, torch.as_tensor(labels))
     return {name: float(value) for name, value in metrics.compute().items()}

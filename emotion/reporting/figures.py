@@ -12,7 +12,6 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
-from emotion.data.labels import EMOTIONS  # noqa: E402
 from emotion.storage import atomic_file  # noqa: E402
 
 PANEL_COLORS = ("Blues", "Oranges", "Reds", "Purples", "Greens", "Greys")
@@ -28,12 +27,13 @@ def save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
-    """`matrix` is row-normalized (true label per row), as in the book."""
-    fig, ax = plt.subplots(figsize=(6, 6))
+def confusion_matrix_figure(matrix: np.ndarray, names: Sequence[str], title: str) -> Figure:
+    """`matrix` is row-normalized (true label per row), as in the book; `names` are the classes in id order."""
+    size = max(6.0, 0.6 * len(names))
+    fig, ax = plt.subplots(figsize=(size, size))
     image = ax.imshow(matrix, cmap="Blues", vmin=0.0, vmax=1.0)
-    ax.set_xticks(range(len(EMOTIONS)), EMOTIONS, rotation=45, ha="right")
-    ax.set_yticks(range(len(EMOTIONS)), EMOTIONS)
+    ax.set_xticks(range(len(names)), names, rotation=45, ha="right", parse_math=False)
+    ax.set_yticks(range(len(names)), names, parse_math=False)
     for (row, col), value in np.ndenumerate(matrix):
         ax.text(
             col, row, f"{value:.2f}", ha="center", va="center", color="white" if value > 0.5 else "black", fontsize=8
@@ -45,50 +45,63 @@ def confusion_matrix_figure(matrix: np.ndarray, title: str) -> Figure:
     return fig
 
 
-def save_confusion_matrix(gold: Sequence[int], predicted: Sequence[int], title: str, path: Path) -> Path:
+def save_confusion_matrix(
+    gold: Sequence[int], predicted: Sequence[int], names: Sequence[str], title: str, path: Path
+) -> Path:
     """Row-normalized confusion matrix of label ids, as a PNG."""
     from sklearn.metrics import confusion_matrix
 
-    matrix = confusion_matrix(gold, predicted, labels=range(len(EMOTIONS)), normalize="true")
-    return save(confusion_matrix_figure(matrix, title), path)
+    matrix = confusion_matrix(gold, predicted, labels=range(len(names)), normalize="true")
+    return save(confusion_matrix_figure(matrix, names, title), path)
 
 
-def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, title: str) -> Figure:
-    """One hexbin panel per emotion over the same 2-D map, as the book's figure 2-4."""
-    fig, axes = plt.subplots(2, 3, figsize=(9, 6), sharex=True, sharey=True)
+def umap_panels_figure(coords: np.ndarray, labels: np.ndarray, names: Sequence[str], title: str) -> Figure:
+    """One hexbin panel per class over the same 2-D map, as the book's figure 2-4 (three panels a row)."""
+    rows = -(-len(names) // 3)
+    fig, axes = plt.subplots(rows, 3, figsize=(9, 3 * rows), sharex=True, sharey=True, squeeze=False)
     # One hexagon grid over the whole map, so the panels line up; empty cells stay blank.
     extent = (coords[:, 0].min(), coords[:, 0].max(), coords[:, 1].min(), coords[:, 1].max())
-    for label, (ax, cmap) in enumerate(zip(axes.flat, PANEL_COLORS, strict=True)):
-        points = coords[labels == label]
-        if len(points):
-            ax.hexbin(points[:, 0], points[:, 1], cmap=cmap, gridsize=20, extent=extent, mincnt=1, linewidths=(0,))
-        ax.set_title(EMOTIONS[label])
+    for label, ax in enumerate(axes.flat):
         ax.set_xticks([])
         ax.set_yticks([])
+        if label >= len(names):
+            ax.set_axis_off()
+            continue
+        points = coords[labels == label]
+        if len(points):
+            cmap = PANEL_COLORS[label % len(PANEL_COLORS)]
+            ax.hexbin(points[:, 0], points[:, 1], cmap=cmap, gridsize=20, extent=extent, mincnt=1, linewidths=(0,))
+        ax.set_title(names[label], parse_math=False)
     fig.suptitle(title)
     fig.tight_layout()
     return fig
 
 
 def umap_map_figure(
-    features: np.ndarray, labels: np.ndarray, seed: int, max_points: int | None, n_epochs: int | None, title: str
+    features: np.ndarray,
+    labels: np.ndarray,
+    names: Sequence[str],
+    seed: int,
+    max_points: int | None,
+    n_epochs: int | None,
+    title: str,
 ) -> Figure:
     """The UMAP map of `features` (a seeded subset of `max_points` of them, `n_epochs` layout epochs) as
     `umap_panels_figure`: fit and drawing in one call, so that the drawing process does both."""
     from emotion.analysis.projection import umap_coordinates
 
     coords, labels = umap_coordinates(features, labels, seed, max_points, n_epochs)
-    return umap_panels_figure(coords, labels, title)
+    return umap_panels_figure(coords, labels, names, title)
 
 
-def class_balance_figure(counts: dict[str, Sequence[int]]) -> Figure:
-    """Horizontal bars per emotion, one bar group per split."""
+def class_balance_figure(counts: dict[str, Sequence[int]], names: Sequence[str]) -> Figure:
+    """Horizontal bars per class, one bar group per split."""
     fig, ax = plt.subplots(figsize=(7, 4))
     height = 0.8 / len(counts)
     for offset, (split, values) in enumerate(counts.items()):
         shares = np.asarray(values) / max(sum(values), 1)
-        ax.barh(np.arange(len(EMOTIONS)) + offset * height, shares, height=height, label=split)
-    ax.set_yticks(np.arange(len(EMOTIONS)) + height * (len(counts) - 1) / 2, EMOTIONS)
+        ax.barh(np.arange(len(names)) + offset * height, shares, height=height, label=split)
+    ax.set_yticks(np.arange(len(names)) + height * (len(counts) - 1) / 2, names, parse_math=False)
     ax.set_xlabel("share of examples")
     ax.set_title("Frequency of classes")
     ax.legend()
@@ -98,7 +111,7 @@ def class_balance_figure(counts: dict[str, Sequence[int]]) -> Figure:
 def words_per_tweet_figure(words_by_label: dict[str, Sequence[int]]) -> Figure:
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.boxplot(list(words_by_label.values()), showfliers=False)
-    ax.set_xticks(range(1, len(words_by_label) + 1), list(words_by_label), rotation=30)
+    ax.set_xticks(range(1, len(words_by_label) + 1), list(words_by_label), rotation=30, parse_math=False)
     ax.set_ylabel("words per tweet")
     ax.set_title("Words per tweet")
     return fig

@@ -17,11 +17,12 @@ from omegaconf import DictConfig, OmegaConf
 from emotion.callbacks import publish
 from emotion.inference.hf_folder import HF_FOLDER, save_hf_folder
 from emotion.inference.model_card import model_card, text
+from emotion.models.checkpoint import check_same_labels, checkpoint_labels
 from emotion.storage.tables import write_json
 from emotion.training import faults
 from emotion.training.artifacts import log_models
 from emotion.training.final_metrics import evaluate, peak_memory, release_distributed, single_device_trainer
-from emotion.training.launch import check_launch, finish_wandb_run
+from emotion.training.launch import check_launch, check_optimized_metric, finish_wandb_run
 from emotion.training.resume import AtomicCheckpointIO, RandomState, resume_path
 from emotion.utils.code_version import code_commit
 from emotion.utils.instantiate import instantiate_all
@@ -61,9 +62,12 @@ def _train(cfg: DictConfig) -> dict[str, float]:
         L.seed_everything(cfg.seed, workers=True)
     datamodule = hydra.utils.instantiate(cfg.data)
     datamodule.read()  # a bad data file stops the job before the model and the Trainer are built
+    check_optimized_metric(cfg.get("optimized_metric"), datamodule.labels)
+    if resume:
+        check_same_labels(resume, checkpoint_labels(resume), datamodule.labels)
     # Which process ran the job: a sweep's launcher may run many jobs in one process, or each in its own on any host.
     log.info("process %d on %s", os.getpid(), socket.gethostname())
-    model = hydra.utils.instantiate(cfg.model)
+    model = hydra.utils.instantiate(cfg.model, labels=list(datamodule.labels))
     loggers = instantiate_all(cfg.get("logger"))
     callbacks = instantiate_all(cfg.get("callbacks"))
     output_dir = Path(cfg.paths.output_dir)

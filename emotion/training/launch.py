@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 
 from hydra.core.hydra_config import HydraConfig
 from hydra.types import RunMode
@@ -27,11 +28,13 @@ def check_launch(cfg: DictConfig) -> None:
                 "torchrun --max-restarts needs --rdzv-id=<job name> (or hydra.run.dir=...): a restart "
                 "resumes from the run dir, which is otherwise named for the time of each start"
             )
-    metric = cfg.get("optimized_metric")
-    if metric is not None and metric not in metric_names():
-        raise ConfigError(
-            f"optimized_metric={metric!r}: not a metric this run reports (one of {', '.join(metric_names())})"
-        )
+
+
+def check_optimized_metric(metric: str | None, labels: Sequence[str]) -> None:
+    """A sweep's metric must be one the run reports; per-class ones are named by the data's classes."""
+    names = metric_names(tuple(labels))
+    if metric is not None and metric not in names:
+        raise ConfigError(f"optimized_metric={metric!r}: not a metric this run reports (one of {', '.join(names)})")
 
 
 def metric_value(metrics: dict[str, float], name: str | None) -> float | None:

@@ -47,6 +47,7 @@ class DataSchema:
     pad_to_multiple_of: int | None | Literal["auto"] = check(ge=1, default="auto")
     max_samples: dict[str, int] | None = check(ge=1, keys=SPLIT_NAMES)
     seed: int | None = None
+    labels: list[str] | None = None  # the names themselves are checked where the data is read
 
 
 @dataclass
