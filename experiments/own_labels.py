@@ -84,8 +84,7 @@ def main() -> None:
         | {"minutes per run": float(table["minutes"].mean()), "peak RSS GiB": float(table[PEAK].max())}
     )
     shown = {"recipe": row["recipe"], "n": row["n"]} | {
-        name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}")
-        for name in SHOWN
+        name: f"{row[f'{name}_mean']:.4f}" + ("" if row["n"] < 2 else f" ± {row[f'{name}_std']:.4f}") for name in SHOWN
     }
     notes = (
         f"Seeds {args.seeds} (`n`: how many finished); mean ± sample std over seeds; test read once. Three classes "
