@@ -1,6 +1,6 @@
 """Serve a model folder over HTTP: `python -m emotion.serve model=DIR [--backend onnx-int8] [--port 8000]`.
 
-A demo page at / (type a text, see the six probabilities; or a batch as a table with a CSV download) and the
+A demo page at / (type a text, see every class's probability; or a batch as a table with a CSV download) and the
 JSON API at /predict and /health.
 """
 

@@ -188,6 +188,7 @@ def test_a_model_whose_label_is_markup_shows_the_literal_name(browser, exported,
         bars = browser.find_elements("css selector", "#bars .bar")
         assert [bar.get_attribute("data-label") for bar in bars] == labels
         assert markup in browser.find_element("id", "bars").text  # shown as its characters
+        assert browser.find_element("id", "classes").text == ", ".join(labels)
         rows = classify_batch(browser, base, "i adore this\nso scared")
         header = [cell.text for cell in browser.find_elements("css selector", "#table thead th")]
         assert f"p_{markup}" in header and len(rows) == 2

@@ -8,7 +8,7 @@ whose key is cached never loads the teacher (the feature cache's idea: emotion/a
 `model.teacher` names a training run dir (its `hf_model/`), a model folder, or a cached logits file (`.npz`, e.g.
 one shipped with a recipe), or a list of these: an ensemble. A logits file also keys each of its rows (text, label,
 truncation), so a run on a subset of its training data (`data.max_samples`, `debug=...`) takes its rows. A teacher
-whose labels are not this data's six emotions in order, or a logits file without a row for one of this run's
+whose labels are not this data's classes in order, or a logits file without a row for one of this run's
 training texts, is refused in one line.
 """
 
