@@ -159,6 +159,8 @@ def test_a_model_folder_gives_its_own_labels_or_one_line(tmp_path: Path, id2labe
     from emotion.utils.hub import SourceError
 
     (tmp_path / "config.json").write_text(json.dumps({"id2label": id2label}))
+    (tmp_path / "model.safetensors").touch()  # the other parts of a model folder
+    (tmp_path / "vocab.txt").touch()
     if says is None:
         assert model_labels(tmp_path) == ("neg", "pos", "neutral")
         return
@@ -172,5 +174,7 @@ def test_a_model_folder_without_id2label_is_one_line(tmp_path: Path) -> None:
     from emotion.utils.hub import SourceError
 
     (tmp_path / "config.json").write_text("{not json")
+    (tmp_path / "model.safetensors").touch()
+    (tmp_path / "vocab.txt").touch()
     with pytest.raises(SourceError, match="no readable id2label"):
         model_labels(tmp_path)

@@ -113,6 +113,7 @@ def test_cli_train_and_eval(run_cli, tmp_path: Path, tiny_model: Path, data_dir:
 def test_cli_bad_data_is_one_clear_line(run_cli, tmp_path: Path, tiny_model: Path, data_dir: Path) -> None:
     for name in ("train.txt", "val.txt", "test.txt"):
         (tmp_path / name).write_bytes(gzip.decompress((data_dir / f"{name}.gz").read_bytes()))
+    (tmp_path / "labels.txt").write_bytes((data_dir / "labels.txt").read_bytes())
     with (tmp_path / "val.txt").open("a") as handle:
         handle.write("i feel ecstatic;ecstasy\n")
     result = run_cli(
@@ -126,7 +127,7 @@ def test_cli_bad_data_is_one_clear_line(run_cli, tmp_path: Path, tiny_model: Pat
     # The first and only line: the data is read before the model, the loggers and the Trainer.
     assert result.out == "" and result.err_lines == [
         f"error: {tmp_path / 'val.txt'}:2001: unknown label 'ecstasy' "
-        "(expected one of sadness, joy, love, anger, fear, surprise or 0-5)"
+        f"(expected one of sadness, joy, love, anger, fear, surprise or 0-5, as {tmp_path / 'labels.txt'} declares)"
     ]
 
 

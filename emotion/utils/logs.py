@@ -36,7 +36,16 @@ QUIET_WARNINGS = (
     "`isinstance(treespec, LeafSpec)` is deprecated",
     "Exporting aten::index operator",
 )
-QUIET_LOGGERS = ("transformers", "datasets", "huggingface_hub", "onnxruntime")
+QUIET_LOGGERS = (
+    "transformers",
+    "datasets",
+    "huggingface_hub",
+    "onnxruntime",
+    "httpx",
+    "httpx2",
+    "httpcore",
+    "httpcore2",
+)
 
 
 class _DropChatter(logging.Filter):
