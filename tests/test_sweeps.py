@@ -432,3 +432,22 @@ def test_a_damaged_or_locked_sqlite_storage_is_one_line_before_any_trial(
     reason = "database is locked" if kind == "locked" else "malformed" if kind == "truncated" else "not a database"
     assert reason in message, message
     assert not list(tmp_path.glob("sweep/*/.hydra"))  # no trial started
+
+
+def test_a_trial_killed_before_its_worker_claimed_it_is_failed_and_retried(tmp_path: Path) -> None:
+    """A kill between `ask` (the trial exists, RUNNING) and the claim (which names its worker) left a trial no
+    process could be checked for; it held its place in n_trials forever, and a resumed study ended one short."""
+    from emotion.sweeps.study import CLAIM_GRACE_S, claim, fail_orphans
+
+    space = {"model.lr": FloatDistribution(1e-5, 2e-4, log=True)}
+    study = journal_with_trials(tmp_path / "study.journal", space)
+    unclaimed = study.ask(space)  # the kill came here
+    alive = study.ask(space)
+    claim(alive)  # this process: alive
+    began = time.monotonic()
+    assert fail_orphans(study, max_retries=1) == [unclaimed.number]
+    assert time.monotonic() - began >= CLAIM_GRACE_S - 1  # a trial that young had the grace to be claimed
+    states = {t.number: t.state for t in study.get_trials()}
+    assert states[unclaimed.number] == TrialState.FAIL and states[alive.number] == TrialState.RUNNING
+    (queued,) = [t for t in study.get_trials() if t.state == TrialState.WAITING]
+    assert queued.system_attrs["fixed_params"] == unclaimed.params  # its parameters, queued again

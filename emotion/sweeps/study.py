@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import socket
+import time
 import warnings
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -51,6 +52,7 @@ FINISHED = (TrialState.COMPLETE, TrialState.PRUNED)
 warnings.filterwarnings("ignore", category=optuna.exceptions.ExperimentalWarning)
 # Who runs a trial: the sweep process that asked for it and will tell its result.
 WORKER = "worker"
+CLAIM_GRACE_S = 5.0  # a live worker records itself on the trial it asked for within this
 log = logging.getLogger(__name__)
 
 
@@ -193,17 +195,32 @@ def retry(study: optuna.Study, trial: FrozenTrial, max_retries: int = 1) -> None
 
 
 def fail_orphans(study: optuna.Study, max_retries: int) -> list[int]:
-    """Trials still RUNNING whose worker process on this host is gone (a killed sweep): marked failed and their
-    parameters queued again. Workers on other hosts are left to the RDB heartbeat. Returns the trial numbers."""
+    """Trials still RUNNING whose worker is gone (a killed sweep): marked failed and their parameters queued again.
+    Gone: its process on this host no longer runs, or it never recorded itself on the trial (a kill between the
+    ask and the claim; a live worker claims at once, and a trial that young is given `CLAIM_GRACE_S` to be).
+    Workers on other hosts are left to the RDB heartbeat. Returns the trial numbers."""
     optuna.storages.fail_stale_trials(study)  # RDB storages with a heartbeat; nothing for a journal
+
+    def running() -> list[FrozenTrial]:
+        return study.get_trials(deepcopy=False, states=(TrialState.RUNNING,))
+
+    young = [_age_s(t) for t in running() if WORKER not in t.user_attrs and _age_s(t) < CLAIM_GRACE_S]
+    if young:
+        time.sleep(CLAIM_GRACE_S - min(young))
     failed = []
-    for trial in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
-        worker = trial.user_attrs.get(WORKER) or {}
-        if worker.get("host") == socket.gethostname() and not _alive(int(worker["pid"]), trial):
+    for trial in running():
+        worker = trial.user_attrs.get(WORKER)
+        gone = worker is None or (worker.get("host") == socket.gethostname() and not _alive(int(worker["pid"]), trial))
+        if gone:
             study.tell(trial.number, state=TrialState.FAIL)
             retry(study, trial, max_retries)
             failed.append(trial.number)
     return failed
+
+
+def _age_s(trial: FrozenTrial) -> float:
+    started = trial.datetime_start
+    return float("inf") if started is None else time.time() - started.timestamp()
 
 
 def progress(study: optuna.Study) -> tuple[int, int]:
