@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from emotion.data.labels import EMOTIONS
-from emotion.inference.hf_folder import HF_FOLDER, check_model_folder, model_labels
+from emotion.inference.hf_folder import HF_FOLDER, model_labels
 from emotion.storage import atomic_file
 from emotion.storage.arrays import ArchiveError, read_arrays
 from emotion.storage.digests import add_folder, add_split
@@ -37,8 +37,7 @@ def teacher_folder(teacher: str, names: Sequence[str] = EMOTIONS) -> Path:
     path = Path(teacher).expanduser()
     if (path / HF_FOLDER).is_dir():
         path = path / HF_FOLDER
-    check_model_folder(path)
-    labels = model_labels(path)
+    labels = model_labels(path)  # checks the folder is complete first
     if labels != tuple(names):
         raise ConfigError(
             f"model.teacher={teacher}: its labels are {', '.join(labels)}, not this data's {', '.join(names)} "

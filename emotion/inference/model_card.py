@@ -73,10 +73,10 @@ def is_carer(data_source: str) -> bool:
     return data_source in (CARER_HUB_ID, "emotion")
 
 
-def eval_results(metrics: Mapping[str, float], data_source: str) -> list[EvalResult]:
-    """model-index entries for each split and measure that `metrics` holds (keys `val/acc`, `test/f1_macro`, ...)."""
-    carer = is_carer(data_source)
-    dataset = CARER_HUB_ID if carer else data_source.rstrip("/").rsplit("/", 1)[-1]
+def eval_results(metrics: Mapping[str, float], carer: bool, dataset: str) -> list[EvalResult]:
+    """model-index entries for each split and measure that `metrics` holds (keys `val/acc`, `test/f1_macro`, ...),
+    on CARER's Hub id or on `dataset`, the name of other data."""
+    dataset = CARER_HUB_ID if carer else dataset
     return [
         EvalResult(
             task_type="text-classification",
@@ -122,7 +122,7 @@ def model_card(
         metrics=["accuracy", "f1"],
         tags=["emotion", "text-classification", "tweets"],
         model_name="emotion classifier",
-        eval_results=eval_results(metrics, data_source) or None,
+        eval_results=eval_results(metrics, carer, dataset) or None,
         widget=WIDGET,
     )
     names = ", ".join(text(name) for name in labels)

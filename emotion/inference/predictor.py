@@ -15,7 +15,7 @@ import numpy as np
 from transformers import AutoTokenizer
 
 from emotion.data.texts import text_problem
-from emotion.inference.hf_folder import check_model_folder, model_labels
+from emotion.inference.hf_folder import model_labels
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import SourceError
 
@@ -58,8 +58,7 @@ class Predictor:
         if backend not in BACKENDS:
             raise ValueError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
         self.model_dir = Path(model_dir)
-        check_model_folder(self.model_dir)
-        self.labels = model_labels(self.model_dir)
+        self.labels = model_labels(self.model_dir)  # checks the folder is complete first
         self.backend = backend
         self.batch_size = batch_size
         self.max_length = max_length

@@ -14,7 +14,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from emotion.inference.hf_folder import HF_FOLDER, check_model_folder, model_labels
+from emotion.inference.hf_folder import HF_FOLDER, model_labels
 from emotion.utils.code_version import code_commit
 from emotion.utils.hub import SourceError, first_line, hub_unreachable
 
@@ -48,8 +48,7 @@ def plan_upload(folder: Path, repo_id: str, private: bool = False) -> Upload:
     from huggingface_hub.utils import validate_repo_id
 
     folder = Path(folder)
-    check_model_folder(folder)
-    model_labels(folder)
+    model_labels(folder)  # a complete folder whose classes read back
     if not (folder / "README.md").is_file():
         raise ShareError(
             f"{folder}: no model card (README.md); a training run's {HF_FOLDER}/ and `python -m emotion.export` "
@@ -71,19 +70,17 @@ def plan_upload(folder: Path, repo_id: str, private: bool = False) -> Upload:
 
 def commit_message(folder: Path) -> str:
     """Names the run (or export) the folder came from and the commit of the code that made it."""
-    for record, run in (
-        (folder.parent / "metrics.json", f"training run {folder.parent.name}"),
-        (folder / "export_report.json", f"export {folder.name}"),
-    ):
-        if folder.name != HF_FOLDER and record.name == "metrics.json":
-            continue
-        if record.is_file():
-            try:
-                made_by = json.loads(record.read_text(encoding="utf-8")).get("code_commit", "unknown")
-            except (OSError, ValueError, AttributeError):
-                made_by = "unknown"
-            return f"Upload {run} (emotion code {made_by})"
-    return f"Upload {folder.name} (emotion code {code_commit()}, at upload)"
+    if folder.name == HF_FOLDER:  # a training run's folder, beside the run's metrics.json
+        record, run = folder.parent / "metrics.json", f"training run {folder.parent.name}"
+    else:
+        record, run = folder / "export_report.json", f"export {folder.name}"
+    if not record.is_file():
+        return f"Upload {folder.name} (emotion code {code_commit()}, at upload)"
+    try:
+        made_by = json.loads(record.read_text(encoding="utf-8")).get("code_commit", "unknown")
+    except (OSError, ValueError, AttributeError):
+        made_by = "unknown"
+    return f"Upload {run} (emotion code {made_by})"
 
 
 def push(upload: Upload, token: str | None = None) -> str:
@@ -117,13 +114,14 @@ def refusals(repo_id: str) -> Iterator[None]:
         yield
     except Exception as err:
         status = getattr(getattr(err, "response", None), "status_code", None)
-        if not (status or hub_unreachable(err) or isinstance(err, (HfHubHTTPError, OSError))):
+        unreachable = hub_unreachable(err)
+        if not (status or unreachable or isinstance(err, (HfHubHTTPError, OSError))):
             raise
         if status == 401:
             reason = "the Hub refused the token (401): run `hf auth login` again or set a valid HF_TOKEN"
         elif status == 403:
             reason = f"the Hub refused to let this token write to {repo_id} (403): use a token with write access"
-        elif hub_unreachable(err):
+        elif unreachable:
             reason = f"cannot reach the Hugging Face Hub ({first_line(err)[:160]})"
         else:
             reason = f"pushing to {repo_id}: {first_line(err)[:200]}"

@@ -79,7 +79,6 @@ class EmotionClassifier(L.LightningModule):
             raise ConfigError(f"model.teacher={teacher!r}: names no teacher (null trains without one)")
         self.save_hyperparameters()
         self.hparams.labels = labels
-        self.labels: tuple[str, ...] = tuple(labels)
         self.model = from_pretrained(
             AutoModelForSequenceClassification.from_pretrained,
             pretrained,
@@ -91,6 +90,11 @@ class EmotionClassifier(L.LightningModule):
         self.model.train()  # from_pretrained returns eval mode; Lightning keeps each module's mode as found
         self.metrics = nn.ModuleDict({stage: classification_metrics(stage, labels) for stage in STAGES})
         self.register_buffer("class_weights", torch.ones(len(labels)), persistent=False)
+
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """The run's classes in id order, as its hyperparameters (and so its checkpoints) keep them."""
+        return tuple(self.hparams.labels)
 
     def setup(self, stage: str) -> None:
         if self.hparams.compile and stage == "fit":

@@ -17,6 +17,7 @@ from omegaconf import DictConfig, OmegaConf
 from emotion.callbacks import publish
 from emotion.inference.hf_folder import HF_FOLDER, save_hf_folder
 from emotion.inference.model_card import model_card, text
+from emotion.models import EmotionClassifier
 from emotion.models.checkpoint import check_same_labels, checkpoint_labels
 from emotion.storage.tables import write_json
 from emotion.training import faults
@@ -40,12 +41,11 @@ def train(cfg: DictConfig) -> dict[str, float]:
         finish_wandb_run()
 
 
-def run_card(cfg: DictConfig, model: L.LightningModule, metrics: dict[str, float]) -> ModelCard:
+def run_card(cfg: DictConfig, model: EmotionClassifier, metrics: dict[str, float]) -> ModelCard:
     """The card of the run's model folder, from the metrics its metrics.json records."""
-    id2label = model.model.config.id2label
     return model_card(
         cfg.model.pretrained,
-        [id2label[i] for i in range(len(id2label))],
+        model.labels,
         str(cfg.data.source),
         metrics,
         f"Written by the training run {text(Path(cfg.paths.output_dir).name)} (`python -m emotion.train`) from "

