@@ -283,3 +283,31 @@ def test_resuming_an_output_of_another_model_is_one_line(tmp_path: Path, fmt: st
     with pytest.raises(DataError, match=f"^--output {path}: its (rows|header)"):
         resume_point(path, fmt, chunk=1, labels=["sadness", "joy"])
     assert path.read_bytes() == before  # nothing cut
+
+
+@pytest.mark.parametrize(
+    ("field", "offset", "value"),
+    [
+        ("an 'encrypted' flag", 8, 0x01),  # general purpose bit flag: bit 0
+        ("an unknown compression method", 10, 0x63),
+        ("deflate on stored bytes", 10, 0x08),
+    ],
+)
+def test_a_flipped_field_in_the_zip_directory_is_refused(checkpoint: Path, tmp_path: Path, field, offset, value):
+    """What the property test found beyond BadZipFile: zipfile raises RuntimeError, NotImplementedError or
+    zlib.error for these, and each used to escape as a traceback."""
+    import zipfile
+
+    from emotion.storage.checkpoints import CheckpointError
+
+    data = bytearray(checkpoint.read_bytes())
+    with zipfile.ZipFile(checkpoint) as archive:
+        member = max(archive.infolist(), key=lambda info: info.file_size).filename.encode()
+    entry = data.rindex(member) - 46  # its entry in the central directory: 46 bytes of fields, then its name
+    assert data[entry : entry + 4] == b"PK\x01\x02"
+    data[entry + offset] = value
+    path = tmp_path / "damaged.ckpt"
+    path.write_bytes(bytes(data))
+    with pytest.raises(CheckpointError) as refused:
+        state_of(path)
+    assert str(refused.value).startswith(f"ckpt_path={path}: truncated or corrupt"), (field, str(refused.value))

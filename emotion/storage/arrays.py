@@ -3,12 +3,12 @@ or lacks what it should hold is one line naming it."""
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from emotion.storage.zips import ZIP_READ_ERRORS
 from emotion.utils.errors import UserError
 from emotion.utils.hub import first_line
 
@@ -28,7 +28,7 @@ def read_arrays(path: Path, required: Sequence[str], what: str) -> dict[str, np.
             return {key: stored[key] for key in stored.files}
     except ArchiveError:
         raise
-    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as err:
+    except (ValueError, *ZIP_READ_ERRORS) as err:
         raise ArchiveError(
             f"{what}: not a readable .npz archive ({first_line(err)[:160]}); cut short, damaged or another format"
         ) from None

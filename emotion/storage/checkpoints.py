@@ -10,6 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from emotion.storage.zips import ZIP_READ_ERRORS
 from emotion.utils.errors import ConfigError
 from emotion.utils.hub import first_line
 
@@ -25,7 +26,7 @@ def intact(path: Path) -> bool:
     try:
         with zipfile.ZipFile(path) as archive:
             return archive.testzip() is None
-    except (zipfile.BadZipFile, OSError, EOFError):
+    except ZIP_READ_ERRORS:  # a damaged header field reaches errors beyond BadZipFile
         return False
 
 
