@@ -30,12 +30,20 @@ def intact(path: Path) -> bool:
         return False
 
 
+def _is_zip(path: Path) -> bool:
+    """zipfile.is_zipfile, which raises itself for an end record that claims several disks (a flipped field)."""
+    try:
+        return zipfile.is_zipfile(path)
+    except ZIP_READ_ERRORS:
+        return False
+
+
 def checked(path: str | Path, key: str = "ckpt_path") -> Path:
     """`path` when it is a whole checkpoint archive; else one line naming it and what is wrong."""
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"{key}={path}: no such checkpoint")
-    if not zipfile.is_zipfile(path):
+    if not _is_zip(path):
         raise CheckpointError(
             f"{key}={path}: not a checkpoint (torch's zip format): cut short by an interrupted copy, or another "
             "format such as a bare pickle, which is never loaded"
@@ -47,7 +55,8 @@ def checked(path: str | Path, key: str = "ckpt_path") -> Path:
 
 def load_checked(path: str | Path, load: Callable[[Path], T], key: str = "ckpt_path") -> T:
     """`load(path)` (a weights-only load) of a checked checkpoint, its refusals as one line: objects beyond
-    tensors and plain data, or a checkpoint without what this project's checkpoints hold."""
+    tensors and plain data, a checkpoint without what this project's checkpoints hold, or an archive torch's own
+    reader finds damaged where zipfile's checks passed."""
     path = checked(path, key)
     try:
         return load(path)
@@ -57,3 +66,5 @@ def load_checked(path: str | Path, load: Callable[[Path], T], key: str = "ckpt_p
         ) from None
     except KeyError as err:
         raise CheckpointError(f"{key}={path}: not a checkpoint of this project (no {err} in it)") from None
+    except ZIP_READ_ERRORS as err:  # a directory zipfile accepts and torch's reader does not (a flipped field)
+        raise CheckpointError(f"{key}={path}: truncated or corrupt ({first_line(err)[:160]}); copy it again") from None
